@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.config import ConfigError
+from autograder.errors import UserError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,13 +20,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except (ConfigError, UserError) as error:
+    except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-
-
-class UserError(Exception):
-    """A problem the user can fix, reported as one message without a traceback."""
 
 
 def _parser() -> argparse.ArgumentParser:

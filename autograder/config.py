@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder.errors import UserError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -24,7 +26,7 @@ else:  # pragma: no cover
 CONFIG_NAME = "grading.toml"
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """grading.toml is missing, unreadable or holds a bad value."""
 
 
