@@ -1,6 +1,4 @@
-"""Reference solutions of the MNIST assignment (P4.0 to P4.3).
+"""The MNIST assignment: P4.0 warm-up, P4.1 kNN, P4.2 linear SVM, P4.3 two-layer net.
 
-This package is the single source of truth: `python -m autograder release` turns it into
-the student stubs in `assignment/` by replacing every region between the solution markers
-with a TODO. Never ship this folder to students.
+One module per part: warmup.py, knn.py, linear_svm.py, neural_net.py.
 """

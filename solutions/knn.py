@@ -19,10 +19,11 @@ def compute_distances(X_train, X_test):
     """
     ### BEGIN SOLUTION
     # Expand ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2 so that one matrix product does all pairs
+    # (einsum "ij,ij->i" is the row-wise sum of squares, without a temporary array)
     dists = X_test @ X_train.T
     dists *= -2.0
-    dists += np.sum(X_test**2, axis=1)[:, None]
-    dists += np.sum(X_train**2, axis=1)[None, :]
+    dists += np.einsum("ij,ij->i", X_test, X_test)[:, None]
+    dists += np.einsum("ij,ij->i", X_train, X_train)[None, :]
     # Rounding can leave tiny negative values where the distance is 0
     np.maximum(dists, 0.0, out=dists)
     return np.sqrt(dists, out=dists)
@@ -53,25 +54,3 @@ def predict_labels(dists, y_train, k=1):
     votes = np.sum(labels[:, :, None] == np.arange(num_labels), axis=1)
     return np.argmax(votes, axis=1).astype(np.int64)
     ### END SOLUTION
-
-
-def predict(X_train, y_train, X_test, k=1, batch_size=250):
-    """Predict labels for X_test, a batch of test rows at a time (provided, not a TODO).
-
-    The full (N_test, N_train) distance matrix of MNIST takes 4.8 GB, so this computes
-    it batch_size rows at a time: memory grows with batch_size * N_train only.
-
-    Inputs:
-    - X_train: (N_train, D) float64; y_train: (N_train,) int.
-    - X_test: (N_test, D) float64.
-    - k: int >= 1, batch_size: int >= 1.
-
-    Returns:
-    - y_pred: (N_test,) int64.
-    """
-    y_pred = np.empty(X_test.shape[0], dtype=np.int64)
-    for start in range(0, X_test.shape[0], batch_size):
-        stop = start + batch_size
-        dists = compute_distances(X_train, X_test[start:stop])
-        y_pred[start:stop] = predict_labels(dists, y_train, k)
-    return y_pred

@@ -87,7 +87,7 @@ def train(X, y, learning_rate=1e-3, reg=1e-4, num_iters=1500, batch_size=200, se
     b = np.zeros(num_classes)
     loss_history = []
     ### BEGIN SOLUTION
-    # Each step: sample a minibatch with rng, compute linear_loss on it, step against the gradient
+    # Each step: sample a minibatch with rng, get linear_loss on it, step against the gradient
     for _ in range(num_iters):
         batch = rng.choice(num_train, batch_size)
         loss, dW, db = linear_loss(W, b, X[batch], y[batch], reg)

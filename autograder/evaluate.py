@@ -1,0 +1,122 @@
+"""Train and evaluate one part's classifier on MNIST with the module's own K/HYPERPARAMS.
+
+Helpers return numbers (an Evaluation); the demo, the benchmark and the grader report
+them. The module is any package module following the contract: solutions, assignment or
+a submission.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from tqdm import tqdm
+
+from autograder.mnist import load_mnist
+
+Array = npt.NDArray[Any]
+
+VALIDATION_SIZE = 5_000
+"""The net trains on the first 55,000 training images and validates on the last 5,000."""
+KNN_BATCH = 250
+"""Test rows per compute_distances call: 250 x 60,000 float64 distances take 120 MB."""
+
+
+@dataclass(frozen=True)
+class MnistData:
+    """The standard split: X_train (60000, 784), X_test (10000, 784) float64 in [0, 1];
+    y_train (60000,), y_test (10000,) int64 in 0..9."""
+
+    X_train: Array
+    y_train: Array
+    X_test: Array
+    y_test: Array
+
+    @classmethod
+    def load(cls, data_dir: Path | None = None) -> MnistData:
+        X_train, y_train = load_mnist("train", data_dir=data_dir)
+        X_test, y_test = load_mnist("test", data_dir=data_dir)
+        return cls(X_train, y_train, X_test, y_test)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What one part reached: test accuracy, and the seconds of its timed step (training
+    for linear_svm and neural_net; predicting the whole test set for knn)."""
+
+    part: str
+    accuracy: float
+    seconds: float
+    settings: dict[str, Any]
+    history: dict[str, list[float]]
+
+
+def evaluate_knn(module: ModuleType, data: MnistData, *, progress: bool = False) -> Evaluation:
+    """Predict the test set with k = module.K, KNN_BATCH test rows at a time."""
+    k = int(module.K)
+    start = time.perf_counter()
+    y_pred = np.empty(len(data.y_test), dtype=np.int64)
+    batches = range(0, len(data.y_test), KNN_BATCH)
+    for first in tqdm(batches, desc=f"knn (k={k})", unit="batch", disable=not progress):
+        last = first + KNN_BATCH
+        dists = module.compute_distances(data.X_train, data.X_test[first:last])
+        y_pred[first:last] = module.predict_labels(dists, data.y_train, k=k)
+    seconds = time.perf_counter() - start
+    return Evaluation("knn", _accuracy(y_pred, data.y_test), seconds, {"K": k}, {})
+
+
+def evaluate_linear_svm(
+    module: ModuleType, data: MnistData, *, progress: bool = False
+) -> Evaluation:
+    """Train on the 60,000 training images with module.HYPERPARAMS, test on 10,000."""
+    settings = dict(module.HYPERPARAMS)
+    start = time.perf_counter()
+    W, b, loss_history = module.train(data.X_train, data.y_train, **settings)
+    seconds = time.perf_counter() - start
+    accuracy = _accuracy(module.predict(W, b, data.X_test), data.y_test)
+    return Evaluation("linear_svm", accuracy, seconds, settings, {"loss": list(loss_history)})
+
+
+def evaluate_neural_net(
+    module: ModuleType, data: MnistData, *, progress: bool = False
+) -> Evaluation:
+    """Train on the first 55,000 training images, validating on the last VALIDATION_SIZE,
+    with module.HYPERPARAMS (hidden_dim goes to init_params), test on 10,000."""
+    settings = dict(module.HYPERPARAMS)
+    train_settings = {name: value for name, value in settings.items() if name != "hidden_dim"}
+    split = len(data.y_train) - VALIDATION_SIZE
+    num_classes = int(np.max(data.y_train)) + 1
+    seed = int(settings.get("seed", 0))
+    params = module.init_params(
+        data.X_train.shape[1], settings["hidden_dim"], num_classes, seed=seed
+    )
+    start = time.perf_counter()
+    params, history = module.train(
+        params,
+        data.X_train[:split],
+        data.y_train[:split],
+        data.X_train[split:],
+        data.y_train[split:],
+        **{"verbose": progress, **train_settings},
+    )
+    seconds = time.perf_counter() - start
+    accuracy = _accuracy(module.predict(params, data.X_test), data.y_test)
+    return Evaluation("neural_net", accuracy, seconds, settings, dict(history))
+
+
+EVALUATORS: dict[str, Callable[..., Evaluation]] = {
+    "knn": evaluate_knn,
+    "linear_svm": evaluate_linear_svm,
+    "neural_net": evaluate_neural_net,
+}
+"""The evaluation of each part that has an MNIST accuracy test, in assignment order."""
+
+
+def _accuracy(y_pred: Array, y_true: Array) -> float:
+    return float(np.mean(np.asarray(y_pred) == y_true))

@@ -1,0 +1,148 @@
+"""Numeric gradient checking by centred differences.
+
+The grader compares a student's analytic gradient with a numeric one, coordinate by
+coordinate, and keeps the worst relative error. Everything here returns numbers; turning
+a `GradientCheck` into feedback is the reporter's job.
+
+    df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2 h), with an error of order h**2.
+
+Every numeric derivative goes through `partial_derivative`, one coordinate at a time, so
+that checks on a sample of coordinates (or with one-sided differences to spot a kink
+between x - h and x + h) reuse it without touching the caller's array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "GradientCheck",
+    "check_gradient",
+    "numeric_gradient",
+    "partial_derivative",
+    "relative_error",
+]
+
+Array = NDArray[np.float64]
+ScalarFunction = Callable[[Array], float]
+"""A function of one array (any shape) returning a scalar, such as a loss."""
+
+
+def partial_derivative(f: ScalarFunction, x: Array, index: tuple[int, ...], h: float) -> float:
+    """Centred difference of `f` along coordinate `index` of `x`.
+
+    `x` is a float64 work array that is modified during the call and restored before it
+    returns (exactly: the saved value is written back). Callers that must not see the
+    change pass a copy; `numeric_gradient` does.
+    """
+    saved = float(x[index])
+    try:
+        x[index] = saved + h
+        f_plus = float(f(x))
+        x[index] = saved - h
+        f_minus = float(f(x))
+    finally:
+        x[index] = saved
+    return (f_plus - f_minus) / (2.0 * h)
+
+
+def numeric_gradient(f: ScalarFunction, x: ArrayLike, h: float = 1e-6) -> Array:
+    """Numeric gradient of the scalar function `f` at `x`, by centred differences.
+
+    Inputs:
+    - f: takes an array of x's shape and returns a float; called 2 * x.size times.
+    - x: array of any shape; never modified (the differences are taken on a float64 copy).
+    - h: the step, in the units of x.
+
+    Returns:
+    - grad: float64 array of x's shape, grad[i] ~ df/dx[i].
+    """
+    if h <= 0:
+        raise ValueError(f"h must be positive, got {h}")
+    work = np.array(x, dtype=np.float64)  # always a copy
+    grad = np.empty_like(work)
+    for index in np.ndindex(work.shape):
+        grad[index] = partial_derivative(f, work, index, h)
+    return grad
+
+
+def relative_error(analytic: ArrayLike, numeric: ArrayLike, floor: float = 1e-8) -> Array:
+    """Elementwise relative error |a - n| / max(|a| + |n|, floor).
+
+    The absolute `floor` keeps two gradients that are both nearly zero (say 1e-12 and
+    -1e-12) from reading as a 100% error. Results lie in [0, 1] where |a| + |n| >= floor;
+    NaN or inf in either input gives NaN, which fails every tolerance.
+    """
+    a = np.asarray(analytic, dtype=np.float64)
+    n = np.asarray(numeric, dtype=np.float64)
+    errors: Array = np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), floor)
+    return errors
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """The outcome of comparing one analytic gradient with a numeric one.
+
+    - name: what was checked, for example "neural_net.loss: dW1".
+    - max_error: the largest relative error over the checked coordinates (NaN if either
+      gradient held NaN or inf there).
+    - worst_index: the coordinate where it occurs, as an index into x.
+    - analytic, numeric: the two gradient values at worst_index.
+    """
+
+    name: str
+    max_error: float
+    worst_index: tuple[int, ...]
+    analytic: float
+    numeric: float
+
+    def passed(self, tolerance: float) -> bool:
+        """True when max_error <= tolerance (never for a NaN error)."""
+        return bool(self.max_error <= tolerance)
+
+
+def check_gradient(
+    name: str,
+    f: ScalarFunction,
+    x: ArrayLike,
+    analytic: ArrayLike,
+    *,
+    h: float = 1e-6,
+    floor: float = 1e-8,
+) -> GradientCheck:
+    """Compare `analytic` with the numeric gradient of `f` at `x`, over every coordinate.
+
+    Inputs:
+    - name: a label for the check, kept in the result.
+    - f, x, h: as in numeric_gradient (x is not modified).
+    - analytic: the gradient to check, with x's shape.
+    - floor: as in relative_error.
+
+    Returns:
+    - a GradientCheck holding the worst relative error and where it occurs.
+
+    Raises ValueError when analytic and x differ in shape, or x is empty.
+    """
+    x_shape = np.shape(x)
+    a = np.asarray(analytic, dtype=np.float64)
+    if a.shape != x_shape:
+        raise ValueError(
+            f"{name}: the analytic gradient has shape {a.shape} but x has shape {x_shape}"
+        )
+    if a.size == 0:
+        raise ValueError(f"{name}: x is empty (shape {x_shape}), there is nothing to check")
+    numeric = numeric_gradient(f, x, h)
+    errors = relative_error(a, numeric, floor)
+    # argmax returns the first NaN if there is one, so a NaN is never hidden
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(errors)), x_shape))
+    return GradientCheck(
+        name=name,
+        max_error=float(errors[worst]),
+        worst_index=worst,
+        analytic=float(a[worst]),
+        numeric=float(numeric[worst]),
+    )

@@ -1,0 +1,68 @@
+"""A sample solution module for the golden test of the release step.
+
+It has regions at three indentation levels, a multi-line leading comment, comments later
+in a region (dropped), plumbing before a region and code after one (both kept), and a
+first comment line that grows too long with its TODO (wrapped).
+"""
+
+import numpy as np
+
+SCALE = 2.0
+"""A module constant: kept as it is."""
+
+
+def double(x):
+    """SCALE * x, elementwise: a region that is the whole body.
+
+    Inputs:
+    - x: (N,) float64.
+
+    Returns:
+    - y: (N,) float64.
+    """
+    ### BEGIN SOLUTION
+    # Multiply every entry by SCALE
+    return SCALE * np.asarray(x, dtype=np.float64)
+    ### END SOLUTION
+
+
+def normalise(x, eps=1e-12):
+    """x divided by its sum: plumbing before the region, a multi-line leading comment.
+
+    Inputs:
+    - x: (N,) float64, non-negative.
+    - eps: float, guards against a zero sum.
+
+    Returns:
+    - p: (N,) float64, summing to 1.
+    """
+    if eps <= 0:
+        raise ValueError(f"eps must be positive, got {eps}")
+    ### BEGIN SOLUTION
+    # Divide by the sum, plus eps so that an all-zero x gives zeros, not NaN.
+    # The sum runs over the only axis.
+    total = np.sum(x) + eps
+    # A later comment: dropped with the code
+    return np.asarray(x, dtype=np.float64) / total
+    ### END SOLUTION
+
+
+class Accumulator:
+    """A running sum of arrays, with regions inside methods."""
+
+    def __init__(self, size):
+        self.total = np.zeros(size)
+
+    def add(self, values, weight=1.0):
+        """Add weight * values to the total, refusing NaN; returns the new total."""
+        if np.any(np.isnan(values)):
+            ### BEGIN SOLUTION
+            # Say which entries are NaN, so the caller can find them
+            where = np.flatnonzero(np.isnan(values))
+            raise ValueError(f"NaN at {where}")
+            ### END SOLUTION
+        ### BEGIN SOLUTION
+        # Scale by weight, then add to the running total in place: no new array is made on each call
+        self.total += weight * np.asarray(values)
+        ### END SOLUTION
+        return self.total

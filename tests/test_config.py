@@ -1,0 +1,68 @@
+"""grading.toml is read in one place; every bad value is named with its key and file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.config import ConfigError, find_config, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "grading.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_repository_grading_toml_loads() -> None:
+    config = load_config(ROOT / "grading.toml")
+    assert config.seed == 0
+    assert config.root == ROOT
+
+
+def test_an_empty_file_gives_the_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, ""))
+    assert (config.seed, config.data.dir) == (0, None)
+
+
+def test_a_relative_data_dir_is_relative_to_the_file(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[data]\ndir = "mnist"\n'))
+    assert config.data.dir == (tmp_path / "mnist").resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("seed = -1\n", "seed = -1"),
+        ('seed = "zero"\n', "seed = 'zero'"),
+        ("seed = true\n", "seed = True"),
+        ("[data]\ndir = 3\n", "data.dir = 3"),
+        ("data = 3\n", "data = 3"),
+        ("sed = 1\n", "sed = 1 is not a known key"),
+    ],
+)
+def test_a_bad_value_names_the_key_the_value_and_the_file(
+    tmp_path: Path, text: str, named: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert named in str(error.value)
+    assert str(path) in str(error.value)
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "seed = = 1\n")
+    with pytest.raises(ConfigError, match="not valid TOML") as error:
+        load_config(path)
+    assert str(path) in str(error.value)
+
+
+def test_find_config_searches_the_parents(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    assert find_config(nested) == path.resolve()
