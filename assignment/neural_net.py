@@ -12,9 +12,9 @@ from .linear_svm import svm_loss
 HYPERPARAMS = {
     "hidden_dim": 256,
     "learning_rate": 0.1,
-    "learning_rate_decay": 0.9,
-    "reg": 1e-4,
-    "num_iters": 3000,
+    "learning_rate_decay": 0.95,
+    "reg": 1e-3,
+    "num_iters": 8000,
     "batch_size": 200,
 }
 """hidden_dim and the keyword arguments of train used for the MNIST accuracy test."""

@@ -3,10 +3,10 @@
 import numpy as np
 
 HYPERPARAMS = {
-    "learning_rate": 1e-2,
-    "reg": 1e-4,
-    "num_iters": 1500,
-    "batch_size": 200,
+    "learning_rate": 0.1,
+    "reg": 1e-5,
+    "num_iters": 5000,
+    "batch_size": 500,
 }
 """The keyword arguments of train used for the MNIST accuracy test."""
 
