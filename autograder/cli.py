@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from autograder.config import PARTS, load_config
 from autograder.errors import UserError
 
 
@@ -38,6 +39,39 @@ def _parser() -> argparse.ArgumentParser:
         help="change nothing; exit 1 with a diff when assignment/ has drifted from solutions/",
     )
     release.set_defaults(run=_run_release)
+
+    check = commands.add_parser(
+        "check", help="the student self-check: run the visible tests, report what to fix"
+    )
+    check.add_argument(
+        "submission",
+        nargs="?",
+        type=Path,
+        help="the folder of your four modules (default: assignment/)",
+    )
+    grade = commands.add_parser(
+        "grade", help="the official grade, hidden tests included, as Gradescope results.json"
+    )
+    grade.add_argument("submission", type=Path, help="a folder holding the four modules")
+    grade.add_argument("--results", type=Path, required=True, help="where to write results.json")
+    grade.add_argument("--junit", type=Path, help="also write JUnit XML here")
+    for command in (check, grade):
+        command.add_argument(
+            "--part",
+            action="append",
+            choices=PARTS,
+            help="grade only this part (repeatable; default: all four)",
+        )
+        command.add_argument(
+            "--fast",
+            action="store_true",
+            help="leave out the slow tests (MNIST training, full-size timing)",
+        )
+        command.add_argument(
+            "--config", type=Path, help="the grading.toml to use (default: found from here)"
+        )
+    check.set_defaults(run=_run_check)
+    grade.set_defaults(run=_run_grade)
 
     for name, run, text in (
         ("demo", _run_demo, "load MNIST, train and evaluate the three reference classifiers"),
@@ -71,3 +105,39 @@ def _run_bench(args: argparse.Namespace) -> int:
     from autograder import bench
 
     return bench.main(data=args.data, parts=args.part)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from autograder import report
+    from autograder.grading import grade
+
+    config = load_config(args.config)
+    submission = args.submission or config.root / "assignment"
+    parts = tuple(args.part or PARTS)
+    print(f"Checking {submission} on the visible tests (seed {config.seed})...", flush=True)
+    result = grade(submission, config, parts=parts, visible_only=True, fast=args.fast)
+    print(report.terminal(result))
+    return 0 if result.all_passed else 1
+
+
+def _run_grade(args: argparse.Namespace) -> int:
+    import time
+
+    from autograder import report
+    from autograder.grading import grade
+
+    start = time.perf_counter()
+    try:
+        config = load_config(args.config)
+        parts = tuple(args.part or PARTS)
+        result = grade(args.submission, config, parts=parts, fast=args.fast, junit=args.junit)
+    except BaseException as error:  # noqa: BLE001 - a results file is written whatever happens
+        report.write_json(args.results, report.grader_failure(error, time.perf_counter() - start))
+        if isinstance(error, UserError):
+            raise
+        print(f"autograder error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 3
+    report.write_json(args.results, report.gradescope(result))
+    print(report.terminal(result))
+    print(f"\nWrote {args.results}")
+    return 0

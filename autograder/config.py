@@ -1,18 +1,15 @@
 """The one place that reads grading.toml, into typed, frozen objects.
 
-Keys (every one optional; the default is used when a key is absent):
-
-- ``seed`` (int >= 0, default 0): the one seed of a run.
-- ``[data] dir`` (str, default ""): folder of the four MNIST ``.gz`` files, relative to
-  grading.toml unless absolute; "" means not set.
-
-Every error names the key, the bad value and the file.
+Every key is documented in grading.toml itself; this module checks them. Each error names
+the key, the bad value and the file, and says what is allowed. Unknown keys are errors
+too (a typo must not silently fall back to a default).
 """
 
 from __future__ import annotations
 
+import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +21,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONFIG_NAME = "grading.toml"
+PARTS = ("warmup", "knn", "linear_svm", "neural_net")
+"""The four parts, in assignment order; each is a module of a submission."""
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+"""Gradescope's visibility values; `check` runs the "visible" tests only."""
 
 
 class ConfigError(UserError):
@@ -36,15 +37,73 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
+class HypothesisConfig:
+    max_examples: int = 25
+
+
+@dataclass(frozen=True)
+class GradientCheckConfig:
+    step: float = 1e-5
+    tolerance: float = 1e-5
+    floor: float = 1e-4
+    sampled_coordinates: int = 20
+    directions: int = 5
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """One graded test: its points, who sees it and its time budget in seconds."""
+
+    part: str
+    name: str
+    points: float
+    visibility: str
+    budget: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.part}.{self.name}"
+
+
+@dataclass(frozen=True)
+class AccuracySpec:
+    """The MNIST accuracy test of one part."""
+
+    part: str
+    train_size: int | None
+    test_size: int | None
+    budget: float
+    memory_mb: float
+    tiers: tuple[tuple[float, float], ...]
+
+    def fraction(self, accuracy: float) -> float:
+        """The fraction of the points earned: that of the highest tier reached, else 0."""
+        return next((share for least, share in self.tiers if accuracy >= least), 0.0)
+
+    @property
+    def required(self) -> float:
+        """The accuracy that earns full credit."""
+        return self.tiers[0][0]
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     seed: int = 0
+    total_points: float = 100.0
     data: DataConfig = DataConfig()
+    hypothesis: HypothesisConfig = HypothesisConfig()
+    gradient_check: GradientCheckConfig = GradientCheckConfig()
+    tests: dict[str, TestSpec] = field(default_factory=dict)
+    accuracy: dict[str, AccuracySpec] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
         """The repository folder: the one holding grading.toml."""
         return self.path.parent
+
+    def __repr__(self) -> str:  # short: hypothesis prints it in counterexamples
+        return f"<settings of {self.path}>"
 
 
 def find_config(start: Path | None = None) -> Path:
@@ -73,51 +132,151 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: cannot read it: {error.strerror}") from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from error
-    reader = _Reader(path, raw)
-    seed = reader.get("seed", int, 0)
-    if seed < 0:
-        raise reader.error("seed", seed, "must be a whole number >= 0")
-    data_dir = reader.get("data.dir", str, "")
+    r = _Reader(path, raw)
+    seed = r.integer("seed", 0, least=0)
+    total = r.number("total_points", 100.0, least=0.0)
+    data_dir = r.get("data.dir", str, "")
     data = DataConfig(dir=(path.parent / data_dir).resolve() if data_dir else None)
-    reader.reject_unknown({"seed", "data.dir"})
-    return Config(path=path, seed=seed, data=data)
+    hypothesis = HypothesisConfig(max_examples=r.integer("hypothesis.max_examples", 25, least=1))
+    g = GradientCheckConfig()
+    gradient_check = GradientCheckConfig(
+        step=r.number("gradient_check.step", g.step, least=0.0, strict=True),
+        tolerance=r.number("gradient_check.tolerance", g.tolerance, least=0.0, strict=True),
+        floor=r.number("gradient_check.floor", g.floor, least=0.0, strict=True),
+        sampled_coordinates=r.integer(
+            "gradient_check.sampled_coordinates", g.sampled_coordinates, least=1
+        ),
+        directions=r.integer("gradient_check.directions", g.directions, least=0),
+    )
+    visibility = r.choice("defaults.visibility", "visible", VISIBILITIES)
+    budget = r.number("defaults.budget", 30.0, least=0.0, strict=True)
+    tests = _tests(r, visibility, budget)
+    accuracy = {part: _accuracy(r, part) for part in PARTS if f"accuracy.{part}" in r.tables()}
+    r.reject_unknown()
+    points = sum(spec.points for spec in tests.values())
+    if tests and not math.isclose(points, total):
+        raise r.error("total_points", total, f"but the tests' points add up to {points:g}")
+    return Config(path, seed, total, data, hypothesis, gradient_check, tests, accuracy)
+
+
+def _tests(r: _Reader, visibility: str, budget: float) -> dict[str, TestSpec]:
+    tests: dict[str, TestSpec] = {}
+    for part in r.subtables("tests"):
+        if part not in PARTS:
+            raise r.error(f"tests.{part}", "{...}", f"is not a part: use one of {PARTS}")
+        for name in r.subtables(f"tests.{part}"):
+            key = f"tests.{part}.{name}"
+            tests[f"{part}.{name}"] = TestSpec(
+                part=part,
+                name=name,
+                points=r.number(f"{key}.points", None, least=0.0),
+                visibility=r.choice(f"{key}.visibility", visibility, VISIBILITIES),
+                budget=r.number(f"{key}.budget", budget, least=0.0, strict=True),
+            )
+    return tests
+
+
+def _accuracy(r: _Reader, part: str) -> AccuracySpec:
+    key = f"accuracy.{part}"
+    tiers_raw = r.get(f"{key}.tiers", list, None)
+    tiers: list[tuple[float, float]] = []
+    for tier in tiers_raw:
+        ok = isinstance(tier, list) and len(tier) == 2
+        ok = ok and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in tier)
+        if not ok or not (0 <= tier[0] <= 1 and 0 < tier[1] <= 1):
+            raise r.error(
+                f"{key}.tiers", tiers_raw, "must be [[accuracy, share], ...] with both in (0, 1]"
+            )
+        tiers.append((float(tier[0]), float(tier[1])))
+    if not tiers or tiers != sorted(tiers, reverse=True):
+        raise r.error(f"{key}.tiers", tiers_raw, "must list tiers from the highest accuracy down")
+    sizes = [r.integer(f"{key}.{name}", 0, least=0) or None for name in ("train_size", "test_size")]
+    return AccuracySpec(
+        part=part,
+        train_size=sizes[0],
+        test_size=sizes[1],
+        budget=r.number(f"{key}.budget", None, least=0.0, strict=True),
+        memory_mb=r.number(f"{key}.memory_mb", None, least=0.0, strict=True),
+        tiers=tuple(tiers),
+    )
 
 
 class _Reader:
-    """Typed access to dotted keys of a parsed TOML table, with errors that name the file."""
+    """Typed access to dotted keys of a parsed TOML document; remembers what was read."""
 
     def __init__(self, path: Path, raw: dict[str, Any]) -> None:
         self.path = path
         self.raw = raw
+        self.read: set[str] = set()
 
     def error(self, key: str, value: object, problem: str) -> ConfigError:
         return ConfigError(f"{self.path}: {key} = {value!r} {problem}")
 
-    def get(self, key: str, kind: type, default: Any) -> Any:
+    def table(self, key: str) -> dict[str, Any]:
         table: Any = self.raw
-        *parents, leaf = key.split(".")
-        for part in parents:
+        for part in key.split(".") if key else []:
             table = table.get(part, {})
             if not isinstance(table, dict):
-                raise self.error(part, table, "must be a table ([...] section)")
+                raise self.error(key, table, "must be a table ([...] section)")
+        result: dict[str, Any] = table
+        return result
+
+    def tables(self) -> set[str]:
+        return {key.rsplit(".", 1)[0] for key in _dotted_keys(self.raw) if "." in key}
+
+    def subtables(self, key: str) -> list[str]:
+        table = self.table(key)
+        for name, value in table.items():
+            if not isinstance(value, dict):
+                raise self.error(f"{key}.{name}", value, "must be a table, like { points = 1 }")
+        return list(table)
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        parent, _, leaf = key.rpartition(".")
+        table = self.table(parent)
+        self.read.add(key)
         if leaf not in table:
+            if default is None:
+                raise self.error(key, None, "is missing: it has no default")
             return default
         value = table[leaf]
-        # bool is a subclass of int in Python; reject `seed = true`.
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.error(key, value, f"must be of type {kind.__name__}")
+        # bool is a subclass of int in Python: reject `seed = true`.
+        if isinstance(value, bool) or not isinstance(value, kind):
+            kinds = kind if isinstance(kind, tuple) else (kind,)
+            names = " or ".join(k.__name__ for k in kinds)
+            raise self.error(key, value, f"must be of type {names}")
         return value
 
-    def reject_unknown(self, known: set[str]) -> None:
+    def integer(self, key: str, default: int, *, least: int) -> int:
+        value: int = self.get(key, int, default)
+        if value < least:
+            raise self.error(key, value, f"must be a whole number >= {least}")
+        return value
+
+    def number(
+        self, key: str, default: float | None, *, least: float, strict: bool = False
+    ) -> float:
+        value = self.get(key, (int, float), default)
+        if not math.isfinite(value) or value < least or (strict and value == least):
+            raise self.error(key, value, f"must be a number {'>' if strict else '>='} {least:g}")
+        return float(value)
+
+    def choice(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
+        value: str = self.get(key, str, default)
+        if value not in allowed:
+            raise self.error(key, value, f"must be one of {', '.join(allowed)}")
+        return value
+
+    def reject_unknown(self) -> None:
         for key in sorted(_dotted_keys(self.raw)):
-            if key not in known:
+            if key not in self.read:
                 raise self.error(key, _lookup(self.raw, key), "is not a known key (typo?)")
 
 
 def _dotted_keys(table: dict[str, Any], prefix: str = "") -> list[str]:
     keys: list[str] = []
     for name, value in table.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value:
             keys += _dotted_keys(value, f"{prefix}{name}.")
         else:
             keys.append(prefix + name)

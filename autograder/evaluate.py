@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -44,6 +43,21 @@ class MnistData:
         X_test, y_test = load_mnist("test", data_dir=data_dir)
         return cls(X_train, y_train, X_test, y_test)
 
+    def subset(self, train_size: int | None, test_size: int | None, seed: int) -> MnistData:
+        """A deterministic subset (rows chosen by default_rng(seed), kept in file order);
+        None keeps a whole split."""
+        rng = np.random.default_rng(seed)
+
+        def rows(n: int | None, total: int) -> Array:
+            if n is None or n >= total:
+                return np.arange(total)
+            return np.sort(rng.choice(total, n, replace=False))
+
+        train, test = rows(train_size, len(self.y_train)), rows(test_size, len(self.y_test))
+        return MnistData(
+            self.X_train[train], self.y_train[train], self.X_test[test], self.y_test[test]
+        )
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -57,7 +71,7 @@ class Evaluation:
     history: dict[str, list[float]]
 
 
-def evaluate_knn(module: ModuleType, data: MnistData, *, progress: bool = False) -> Evaluation:
+def evaluate_knn(module: Any, data: MnistData, *, progress: bool = False) -> Evaluation:
     """Predict the test set with k = module.K, KNN_BATCH test rows at a time."""
     k = int(module.K)
     start = time.perf_counter()
@@ -71,9 +85,7 @@ def evaluate_knn(module: ModuleType, data: MnistData, *, progress: bool = False)
     return Evaluation("knn", _accuracy(y_pred, data.y_test), seconds, {"K": k}, {})
 
 
-def evaluate_linear_svm(
-    module: ModuleType, data: MnistData, *, progress: bool = False
-) -> Evaluation:
+def evaluate_linear_svm(module: Any, data: MnistData, *, progress: bool = False) -> Evaluation:
     """Train on the 60,000 training images with module.HYPERPARAMS, test on 10,000."""
     settings = dict(module.HYPERPARAMS)
     start = time.perf_counter()
@@ -83,9 +95,7 @@ def evaluate_linear_svm(
     return Evaluation("linear_svm", accuracy, seconds, settings, {"loss": list(loss_history)})
 
 
-def evaluate_neural_net(
-    module: ModuleType, data: MnistData, *, progress: bool = False
-) -> Evaluation:
+def evaluate_neural_net(module: Any, data: MnistData, *, progress: bool = False) -> Evaluation:
     """Train on the first 55,000 training images, validating on the last VALIDATION_SIZE,
     with module.HYPERPARAMS (hidden_dim goes to init_params), test on 10,000."""
     settings = dict(module.HYPERPARAMS)

@@ -11,6 +11,22 @@ from types import ModuleType
 PARTS = ("warmup", "knn", "linear_svm", "neural_net")
 """The four modules of a submission, one per part, in assignment order."""
 
+CONTRACT = {
+    "warmup": ("square_jacobian", "add_mul", "sigmoid_neuron", "matmul_backward"),
+    "knn": ("compute_distances", "predict_labels", "K"),
+    "linear_svm": ("svm_loss", "linear_loss", "train", "predict", "HYPERPARAMS"),
+    "neural_net": (
+        "init_params",
+        "forward",
+        "relu_backward",
+        "loss",
+        "train",
+        "predict",
+        "HYPERPARAMS",
+    ),
+}
+"""The names each module must define (docs/student-api.md)."""
+
 
 def load_package(folder: Path, name: str | None = None) -> ModuleType:
     """Import `folder` as a package, so that its relative imports work.

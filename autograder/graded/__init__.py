@@ -1,0 +1,1 @@
+"""The graded tests: one module per part (test_<part>.py); points live in grading.toml."""

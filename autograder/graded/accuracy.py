@@ -1,0 +1,82 @@
+"""The MNIST accuracy test of knn, linear_svm and neural_net: tiers, time and memory.
+
+Each part's test module calls mnist_accuracy from its slow test; the part's own
+K / HYPERPARAMS are used, on the split (or subset) and budgets of grading.toml's
+[accuracy.<part>].
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from types import TracebackType
+
+from autograder.config import Config
+from autograder.evaluate import EVALUATORS, MnistData
+from autograder.harness import Part, PartialCredit, fail
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+class PeakMemory:
+    """The peak resident memory (MB) above the level at entry, sampled every 5 ms."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._base = _resident_mb()
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak_mb = max(self.peak_mb, _resident_mb() - self._base)
+
+
+def _resident_mb() -> float:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * _PAGE / 2**20
+    except OSError:  # not Linux: memory is not measured
+        return 0.0
+
+
+def mnist_accuracy(
+    part: str, module: Part, mnist: MnistData, grading: Config, note: Callable[[str, str], None]
+) -> None:
+    """Train/evaluate `part` on MNIST; pass, fail or earn the share of its accuracy tier.
+
+    `note` is pytest's record_property: the figures reach the report whatever the result.
+    """
+    spec = grading.accuracy[part]
+    data = mnist.subset(spec.train_size, spec.test_size, grading.seed)
+    with PeakMemory() as memory:
+        result = EVALUATORS[part](module, data)
+    sizes = f"{len(data.y_train):,} training and {len(data.y_test):,} test images"
+    figures = (
+        f"test accuracy {result.accuracy:.2%} (full credit from {spec.required:.1%}) on "
+        f"{sizes}; {result.seconds:.1f} s of its {spec.budget:g} s budget; peak memory "
+        f"{memory.peak_mb:.0f} MB of {spec.memory_mb:g} MB"
+    )
+    note("note", figures)
+    if result.seconds > spec.budget:
+        fail(f"too slow: {figures}. Vectorise, or choose lighter settings.")
+    if memory.peak_mb > spec.memory_mb:
+        fail(f"used too much memory: {figures}.")
+    fraction = spec.fraction(result.accuracy)
+    if fraction < 1:
+        tiers = ", ".join(f"{share:.0%} from {least:.1%}" for least, share in spec.tiers)
+        raise PartialCredit(fraction, f"{figures}. Tiers: {tiers}.")

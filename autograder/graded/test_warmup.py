@@ -1,0 +1,112 @@
+"""P4.0 warm-up: the lecture's values and numeric checks of each hand-written gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder import expect
+from autograder.config import Config
+from autograder.gradcheck import check_gradient, numeric_gradient
+from autograder.graded.strategies import arrays, sizes, values
+from autograder.harness import Part
+
+
+def test_add_mul_reproduces_the_lecture_values(warmup: Part) -> None:
+    result = warmup.add_mul(-2.0, 5.0, -4.0)
+    if not (isinstance(result, tuple) and len(result) == 2 and len(result[1]) == 3):
+        expect.fail("add_mul(x, y, z) must return (f, (dfdx, dfdy, dfdz))")
+    f, grads = result
+    expect.close(expect.scalar(f, "add_mul(-2, 5, -4): f"), -12.0, "add_mul(-2, 5, -4): f")
+    got = [expect.scalar(g, "add_mul(-2, 5, -4): a gradient") for g in grads]
+    expect.close(got, [-4.0, -4.0, 3.0], "add_mul(-2, 5, -4): (dfdx, dfdy, dfdz)")
+
+
+@given(x=values, y=values, z=values)
+def test_add_mul_gradients_match_centred_differences(
+    warmup: Part, grading: Config, x: float, y: float, z: float
+) -> None:
+    _, grads = warmup.add_mul(x, y, z)
+    numeric = numeric_gradient(lambda v: float(warmup.add_mul(*v)[0]), np.array([x, y, z]))
+    expect.close(
+        [float(g) for g in grads],
+        numeric,
+        f"add_mul({x}, {y}, {z}) gradients",
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_sigmoid_neuron_reproduces_the_lecture_values(warmup: Part) -> None:
+    result = warmup.sigmoid_neuron(np.array([2.0, -3.0, -3.0]), np.array([-1.0, -2.0]))
+    if not (isinstance(result, tuple) and len(result) == 3):
+        expect.fail("sigmoid_neuron(w, x) must return (f, dw, dx)")
+    f, dw, dx = result
+    what = "sigmoid_neuron(w=(2, -3, -3), x=(-1, -2))"
+    expect.close(expect.scalar(f, f"{what}: f"), 0.7310585786, f"{what}: f", rtol=1e-6)
+    dw = expect.array(dw, f"{what}: dw", (3,))
+    dx = expect.array(dx, f"{what}: dx", (2,))
+    expect.close(dw, [-0.19661193, -0.39322387, 0.19661193], f"{what}: dw", rtol=1e-6)
+    expect.close(dx, [0.39322387, -0.5898358], f"{what}: dx", rtol=1e-6)
+
+
+@given(w=arrays(3), x=arrays(2))
+def test_sigmoid_neuron_gradients_match_centred_differences(
+    warmup: Part, grading: Config, w: np.ndarray, x: np.ndarray
+) -> None:
+    _, dw, dx = warmup.sigmoid_neuron(w, x)
+    tolerance, h = grading.gradient_check.tolerance, grading.gradient_check.step
+    expect.gradient(
+        check_gradient(
+            "sigmoid_neuron: dw",
+            lambda v: float(warmup.sigmoid_neuron(v, x)[0]),
+            w,
+            expect.array(dw, "sigmoid_neuron: dw", (3,)),
+            h=h,
+            floor=grading.gradient_check.floor,
+        ),
+        tolerance,
+    )
+    expect.gradient(
+        check_gradient(
+            "sigmoid_neuron: dx",
+            lambda v: float(warmup.sigmoid_neuron(w, v)[0]),
+            x,
+            expect.array(dx, "sigmoid_neuron: dx", (2,)),
+            h=h,
+            floor=grading.gradient_check.floor,
+        ),
+        tolerance,
+    )
+
+
+@given(x=st.integers(1, 6).flatmap(lambda m: arrays(m)))
+def test_square_jacobian_is_the_numeric_jacobian_of_x_squared(warmup: Part, x: np.ndarray) -> None:
+    M = len(x)
+    J = expect.array(warmup.square_jacobian(x), f"square_jacobian(x of shape ({M},))", (M, M))
+    rows = [numeric_gradient(lambda v, i=i: float(v[i] ** 2), x) for i in range(M)]  # type: ignore[misc]
+    numeric = np.stack(rows)
+    expect.close(J, numeric, f"square_jacobian({np.round(x, 3).tolist()})", rtol=1e-5, atol=1e-6)
+
+
+@given(data=st.data(), N=sizes, D=sizes, M=sizes)
+def test_matmul_backward_matches_centred_differences(
+    warmup: Part, grading: Config, data: st.DataObject, N: int, D: int, M: int
+) -> None:
+    x, w, dout = data.draw(arrays(N, D)), data.draw(arrays(D, M)), data.draw(arrays(N, M))
+    what = f"matmul_backward(x {x.shape}, w {w.shape}, dout {dout.shape})"
+    result = warmup.matmul_backward(x, w, dout)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        expect.fail(f"{what} must return (dx, dw)")
+    dx = expect.array(result[0], f"{what}: dx", (N, D))
+    dw = expect.array(result[1], f"{what}: dw", (D, M))
+    settings = grading.gradient_check
+    for name, value, analytic, loss in (
+        ("dx", x, dx, lambda v: float(np.sum(dout * (v @ w)))),
+        ("dw", w, dw, lambda v: float(np.sum(dout * (x @ v)))),
+    ):
+        check = check_gradient(
+            f"{what}: {name}", loss, value, analytic, h=settings.step, floor=settings.floor
+        )
+        expect.gradient(check, settings.tolerance)

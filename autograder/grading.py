@@ -1,0 +1,114 @@
+"""Run the graded tests on a submission and return the grade (numbers, no printing)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from autograder.config import PARTS, Config
+from autograder.errors import UserError
+from autograder.plugin import Grader, Outcome
+
+GRADED = Path(__file__).resolve().parent / "graded"
+"""The graded tests: one module per part, test_<part>.py."""
+
+
+class GraderError(Exception):
+    """The grader itself failed (not the submission): pytest could not run the tests."""
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The outcome of every graded test that ran, in order, and the run's metadata."""
+
+    outcomes: list[Outcome]
+    seconds: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return sum(outcome.points * outcome.fraction for outcome in self.outcomes)
+
+    @property
+    def max_score(self) -> float:
+        return sum(outcome.points for outcome in self.outcomes)
+
+    def part_score(self, part: str) -> tuple[float, float]:
+        """(score, max score) of one part."""
+        mine = [outcome for outcome in self.outcomes if outcome.spec.part == part]
+        return sum(o.points * o.fraction for o in mine), sum(o.points for o in mine)
+
+    @property
+    def all_passed(self) -> bool:
+        return all(outcome.status == "passed" for outcome in self.outcomes)
+
+
+def grade(
+    submission: Path,
+    config: Config,
+    *,
+    parts: tuple[str, ...] = PARTS,
+    visible_only: bool = False,
+    fast: bool = False,
+    junit: Path | None = None,
+) -> Grade:
+    """Grade the submission folder; raises UserError when it is not a folder, GraderError
+    when pytest could not run the graded tests."""
+    if not submission.is_dir():
+        raise UserError(f"{submission}: no such folder (a submission is a folder of .py files)")
+    start = time.perf_counter()
+    grader = Grader(config, submission, parts=parts, visible_only=visible_only, fast=fast)
+    args = [
+        *(
+            str(path)
+            for part in PARTS
+            if part in parts and (path := GRADED / f"test_{part}.py").is_file()
+        ),
+        f"--rootdir={GRADED}",
+        "-c",
+        str(GRADED / "pytest.ini"),
+        "-p",
+        "no:cacheprovider",
+        f"--hypothesis-seed={config.seed}",
+        "-q",
+    ]
+    if junit is not None:
+        args.append(f"--junitxml={junit}")
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log):
+        code = pytest.main(args, plugins=[grader])
+    if code not in (
+        pytest.ExitCode.OK,
+        pytest.ExitCode.TESTS_FAILED,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+    ):
+        raise GraderError(f"pytest exited with {code!r}:\n{log.getvalue()[-4000:]}")
+    return Grade(grader.outcomes, time.perf_counter() - start, run_info(config))
+
+
+def run_info(config: Config) -> dict[str, Any]:
+    """What makes a run reproducible: seed, versions, BLAS threads."""
+    return {
+        "seed": config.seed,
+        "hypothesis_seed": config.seed,
+        "hypothesis_max_examples": config.hypothesis.max_examples,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pytest": pytest.__version__,
+        "hypothesis": hypothesis.__version__,
+        "blas": [
+            {key: lib.get(key) for key in ("internal_api", "version", "num_threads")}
+            for lib in threadpool_info()
+            if lib.get("user_api") == "blas"
+        ],
+    }

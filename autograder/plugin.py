@@ -1,0 +1,231 @@
+"""The pytest plugin behind ``check`` and ``grade``.
+
+It gives graded tests their fixtures (the submission's parts, the settings, a seeded
+generator, MNIST), gives each test its points, visibility and time budget from
+grading.toml, deselects what a run leaves out, and records one Outcome per test. Hooks
+appear in lifecycle order. Settings come from grading.toml only (through Config).
+"""
+
+from __future__ import annotations
+
+import signal
+import zlib
+from collections import Counter
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+from autograder.config import PARTS, Config, TestSpec
+from autograder.evaluate import MnistData
+from autograder.harness import BudgetExceeded, Part, PartialCredit, load_parts
+
+OUTPUT_LIMIT = 2_000
+"""Characters of a test's captured output (print calls in student code) that are kept."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one graded test item did. status: passed, failed, partial or error (the
+    grader's own problem, not the student's)."""
+
+    spec: TestSpec
+    nodeid: str
+    status: str
+    fraction: float
+    message: str
+    seconds: float
+    output: str
+    points: float
+
+
+class Grader:
+    """One grading run; pass it to pytest.main(plugins=[...]) and read `outcomes` after."""
+
+    def __init__(
+        self,
+        config: Config,
+        submission: Path,
+        *,
+        parts: tuple[str, ...] = PARTS,
+        visible_only: bool = False,
+        fast: bool = False,
+    ) -> None:
+        self.config = config
+        self.submission = submission.resolve()
+        self.parts = parts
+        self.visible_only = visible_only
+        self.fast = fast
+        self.outcomes: list[Outcome] = []
+        self._specs: dict[str, tuple[TestSpec, float]] = {}
+
+    # -- hooks, in lifecycle order -------------------------------------------------------
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self._previous_profile = settings._current_profile  # noqa: SLF001 - restored below
+        settings.register_profile(
+            "grading",
+            database=None,
+            deadline=None,
+            max_examples=self.config.hypothesis.max_examples,
+            print_blob=False,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        settings.load_profile("grading")
+
+    def pytest_report_header(self) -> str:
+        return f"grading seed: {self.config.seed} (grading.toml: {self.config.path})"
+
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        keys = Counter(test_key(item) for item in items)
+        collected_parts = {key.split(".")[0] for key in keys}
+        unknown = sorted(key for key in keys if key not in self.config.tests)
+        unused = sorted(
+            key
+            for key, spec in self.config.tests.items()
+            if spec.part in collected_parts and key not in keys
+        )
+        if unknown or unused:
+            raise pytest.UsageError(
+                f"{self.config.path} does not match the graded tests: "
+                + "; ".join(
+                    [f"no [tests] entry for {', '.join(unknown)}"] * bool(unknown)
+                    + [f"no test for the entries {', '.join(unused)}"] * bool(unused)
+                )
+            )
+        kept: list[pytest.Item] = []
+        dropped: list[pytest.Item] = []
+        for item in items:
+            spec = self.config.tests[test_key(item)]
+            keep = spec.part in self.parts
+            keep = keep and not (self.visible_only and spec.visibility != "visible")
+            keep = keep and not (self.fast and item.get_closest_marker("slow"))
+            (kept if keep else dropped).append(item)
+            self._specs[item.nodeid] = (spec, spec.points / keys[spec.key])
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        budget = self._specs[item.nodeid][0].budget
+
+        def expire(signum: int, frame: Any) -> None:
+            raise BudgetExceeded(budget)
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, budget)
+        try:
+            return (yield)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            spec, points = self._specs[item.nodeid]
+            status, fraction, message = _judge(call)
+            notes = [str(value) for key, value in report.user_properties if key == "note"]
+            if status == "passed":  # a passing test's figures, such as its accuracy
+                message = "\n".join(notes)
+            self.outcomes.append(
+                Outcome(
+                    spec=spec,
+                    nodeid=item.nodeid,
+                    status=status,
+                    fraction=fraction,
+                    message=message,
+                    seconds=call.duration,
+                    output=_cut(report.capstdout + report.capstderr),
+                    points=points,
+                )
+            )
+        return report
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        settings._current_profile = self._previous_profile  # noqa: SLF001
+
+    # -- fixtures for graded tests ------------------------------------------------------
+
+    @pytest.fixture(scope="session")
+    def grading(self) -> Config:
+        """The run's settings (grading.toml)."""
+        return self.config
+
+    @pytest.fixture(scope="session")
+    def submission_parts(self) -> dict[str, Part]:
+        return load_parts(self.submission, PARTS)
+
+    @pytest.fixture(scope="session")
+    def warmup(self, submission_parts: dict[str, Part]) -> Part:
+        return submission_parts["warmup"]
+
+    @pytest.fixture(scope="session")
+    def knn(self, submission_parts: dict[str, Part]) -> Part:
+        return submission_parts["knn"]
+
+    @pytest.fixture(scope="session")
+    def linear_svm(self, submission_parts: dict[str, Part]) -> Part:
+        return submission_parts["linear_svm"]
+
+    @pytest.fixture(scope="session")
+    def neural_net(self, submission_parts: dict[str, Part]) -> Part:
+        return submission_parts["neural_net"]
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        """A generator seeded by the run's seed and the test's name: reruns draw the same."""
+        name = zlib.crc32(request.node.nodeid.encode())
+        return np.random.default_rng([self.config.seed, name])
+
+    @pytest.fixture(scope="session")
+    def mnist(self) -> Iterator[MnistData]:
+        """The standard MNIST split, loaded once per run."""
+        yield MnistData.load(self.config.data.dir)
+
+
+def test_key(item: pytest.Item) -> str:
+    """``knn.distances_match_a_double_loop`` for test_knn.py::test_distances_match_a_double_loop."""
+    part = Path(str(item.path)).stem.removeprefix("test_")
+    name = getattr(item, "originalname", item.name).removeprefix("test_")
+    return f"{part}.{name}"
+
+
+def _judge(call: pytest.CallInfo[None]) -> tuple[str, float, str]:
+    """(status, fraction of the points, message) of a test's call or failed setup."""
+    if call.excinfo is None:
+        return "passed", 1.0, ""
+    error = call.excinfo.value
+    notes = "\n".join(getattr(error, "__notes__", []))
+    if isinstance(error, PartialCredit):
+        return "partial" if error.fraction > 0 else "failed", error.fraction, error.message
+    if isinstance(error, pytest.fail.Exception):
+        return "failed", 0.0, "\n".join(filter(None, [error.msg, notes]))
+    if isinstance(error, BudgetExceeded):
+        return "failed", 0.0, f"The test {error}: is the code vectorised (no Python loops)?"
+    if call.when == "setup" or isinstance(error, pytest.skip.Exception):
+        message = f"autograder error while preparing the test: {type(error).__name__}: {error}"
+        return "error", 0.0, message
+    if isinstance(error, AssertionError):
+        return "failed", 0.0, "\n".join(filter(None, [str(error), notes]))
+    message = (
+        "the test could not use what the code returned "
+        f"({type(error).__name__}: {error}): check the return values against the contract"
+    )
+    return "failed", 0.0, "\n".join(filter(None, [message, notes]))
+
+
+def _cut(text: str) -> str:
+    if len(text) <= OUTPUT_LIMIT:
+        return text
+    return text[:OUTPUT_LIMIT] + f"\n... ({len(text) - OUTPUT_LIMIT} more characters cut)"
