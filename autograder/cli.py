@@ -86,6 +86,30 @@ def _parser() -> argparse.ArgumentParser:
             help="only this part (repeatable; default: all three)",
         )
         command.set_defaults(run=run)
+
+    validate = commands.add_parser(
+        "validate",
+        help="the instructor's check: solutions score full marks, stubs 0, every bug is caught",
+    )
+    validate.add_argument(
+        "--fast", action="store_true", help="leave out the slow tests and the slow bugs"
+    )
+    validate.add_argument(
+        "--jobs", type=int, default=2, metavar="N", help="gradings at once (default: 2)"
+    )
+    validate.add_argument(
+        "--bug", action="append", metavar="NAME", help="only this bug (repeatable)"
+    )
+    validate.add_argument(
+        "--part",
+        action="append",
+        choices=PARTS,
+        help="grade only this part, and check only its bugs (repeatable; default: all four)",
+    )
+    validate.add_argument(
+        "--config", type=Path, help="the grading.toml to use (default: found from here)"
+    )
+    validate.set_defaults(run=_run_validate)
     return parser
 
 
@@ -141,3 +165,15 @@ def _run_grade(args: argparse.Namespace) -> int:
     print(report.terminal(result))
     print(f"\nWrote {args.results}")
     return 0
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from autograder import bugs, validate
+
+    return validate.main(
+        fast=args.fast,
+        jobs=args.jobs,
+        bugs=bugs.by_name(args.bug) if args.bug else None,
+        parts=args.part,
+        config=args.config,
+    )

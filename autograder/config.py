@@ -91,6 +91,7 @@ class Config:
     path: Path
     seed: int = 0
     total_points: float = 100.0
+    blas_threads: int = 1
     data: DataConfig = DataConfig()
     hypothesis: HypothesisConfig = HypothesisConfig()
     gradient_check: GradientCheckConfig = GradientCheckConfig()
@@ -104,6 +105,9 @@ class Config:
 
     def __repr__(self) -> str:  # short: hypothesis prints it in counterexamples
         return f"<settings of {self.path}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis' printer
+        printer.text(repr(self))
 
 
 def find_config(start: Path | None = None) -> Path:
@@ -135,6 +139,7 @@ def load_config(path: Path | None = None) -> Config:
     r = _Reader(path, raw)
     seed = r.integer("seed", 0, least=0)
     total = r.number("total_points", 100.0, least=0.0)
+    blas_threads = r.integer("blas_threads", 1, least=1)
     data_dir = r.get("data.dir", str, "")
     data = DataConfig(dir=(path.parent / data_dir).resolve() if data_dir else None)
     hypothesis = HypothesisConfig(max_examples=r.integer("hypothesis.max_examples", 25, least=1))
@@ -156,7 +161,9 @@ def load_config(path: Path | None = None) -> Config:
     points = sum(spec.points for spec in tests.values())
     if tests and not math.isclose(points, total):
         raise r.error("total_points", total, f"but the tests' points add up to {points:g}")
-    return Config(path, seed, total, data, hypothesis, gradient_check, tests, accuracy)
+    return Config(
+        path, seed, total, blas_threads, data, hypothesis, gradient_check, tests, accuracy
+    )
 
 
 def _tests(r: _Reader, visibility: str, budget: float) -> dict[str, TestSpec]:

@@ -129,4 +129,10 @@ EVALUATORS: dict[str, Callable[..., Evaluation]] = {
 
 
 def _accuracy(y_pred: Array, y_true: Array) -> float:
-    return float(np.mean(np.asarray(y_pred) == y_true))
+    predicted = np.asarray(y_pred)
+    if predicted.shape != y_true.shape:
+        raise ValueError(
+            f"the predictions have shape {predicted.shape}; expected one label per test "
+            f"image, shape {y_true.shape}"
+        )
+    return float(np.mean(predicted == y_true))

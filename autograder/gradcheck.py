@@ -123,7 +123,9 @@ def check_gradient(
     - name: a label for the check, kept in the result.
     - f, x, h: as in numeric_gradient (x is not modified).
     - analytic: the gradient to check, with x's shape.
-    - floor: as in relative_error.
+    - floor: as in relative_error, times max(1, |f(x)|): the rounding noise of a
+      centred difference is about 1e-16 * |f| / h, so a near-zero gradient of a large
+      loss is compared on the loss's scale.
 
     Returns:
     - a GradientCheck holding the worst relative error and where it occurs.
@@ -138,6 +140,8 @@ def check_gradient(
         )
     if a.size == 0:
         raise ValueError(f"{name}: x is empty (shape {x_shape}), there is nothing to check")
+    # Rounding noise of a centred difference grows with |f|: scale the floor with it.
+    floor *= max(1.0, abs(float(f(np.array(x, dtype=np.float64)))))
     if coordinates is None:
         numeric = numeric_gradient(f, x, h)
         errors = relative_error(a, numeric, floor)
@@ -175,6 +179,7 @@ def check_direction(
     The result's worst_index is ()."""
     work = np.array(x, dtype=np.float64)
     v = np.asarray(direction, dtype=np.float64)
+    floor *= max(1.0, abs(float(f(work))))  # as in check_gradient
     numeric = (float(f(work + h * v)) - float(f(work - h * v))) / (2.0 * h)
     projected = float(np.sum(np.asarray(analytic, dtype=np.float64) * v))
     error = float(relative_error(projected, numeric, floor))

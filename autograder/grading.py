@@ -13,7 +13,7 @@ from typing import Any
 import hypothesis
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from autograder.config import PARTS, Config
 from autograder.errors import UserError
@@ -85,15 +85,16 @@ def grade(
     if junit is not None:
         args.append(f"--junitxml={junit}")
     log = io.StringIO()
-    with contextlib.redirect_stdout(log):
+    with contextlib.redirect_stdout(log), threadpool_limits(config.blas_threads, "blas"):
         code = pytest.main(args, plugins=[grader])
+        info = run_info(config)
     if code not in (
         pytest.ExitCode.OK,
         pytest.ExitCode.TESTS_FAILED,
         pytest.ExitCode.NO_TESTS_COLLECTED,
     ):
         raise GraderError(f"pytest exited with {code!r}:\n{log.getvalue()[-4000:]}")
-    return Grade(grader.outcomes, time.perf_counter() - start, run_info(config))
+    return Grade(grader.outcomes, time.perf_counter() - start, info)
 
 
 def run_info(config: Config) -> dict[str, Any]:

@@ -109,7 +109,7 @@ class _Function:
         args = tuple(readonly(arg) for arg in args)
         kwargs = {key: readonly(value) for key, value in kwargs.items()}
         dicts = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, dict)]
-        before = [{key: id(value) for key, value in arg.items()} for arg in dicts]
+        before = [dict(arg) for arg in dicts]  # the values themselves, compared with `is`
         try:
             result = self.function(*args, **kwargs)
         except NotImplementedError:
@@ -118,8 +118,8 @@ class _Function:
             raise
         except BaseException as error:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
             fail(f"{self.name} raised {describe(error, self.folder)}{_read_only_hint(error)}")
-        for arg, ids in zip(dicts, before, strict=True):
-            if {key: id(value) for key, value in arg.items()} != ids:
+        for arg, old in zip(dicts, before, strict=True):
+            if arg.keys() != old.keys() or any(arg[key] is not old[key] for key in old):
                 fail(
                     f"{self.name} changed the dict it was given (keys {sorted(arg)}), which "
                     "the contract forbids: work on a copy, params = {k: v.copy() ...}"

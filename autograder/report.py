@@ -27,8 +27,9 @@ MARKS = {"passed": "PASS", "failed": "FAIL", "partial": "PART", "error": "ERROR"
 
 
 def title(outcome: Outcome) -> str:
-    """`distances match a double loop` for the test distances_match_a_double_loop."""
-    return outcome.spec.name.replace("_", " ")
+    """`distances match a double loop` for the test distances_match_a_double_loop, with
+    the parameters of a parametrised test in brackets."""
+    return outcome.name.replace("_", " ")
 
 
 def terminal(grade: Grade, *, width: int = 88) -> str:

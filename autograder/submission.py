@@ -37,6 +37,9 @@ def load_package(folder: Path, name: str | None = None) -> ModuleType:
     """
     folder = folder.resolve()
     name = name or f"submission_{folder.name}"
+    # Forget an earlier import under this name: the files may have changed since.
+    for stale in [key for key in sys.modules if key == name or key.startswith(name + ".")]:
+        del sys.modules[stale]
     init = folder / "__init__.py"
     if not init.is_file():
         package = ModuleType(name)

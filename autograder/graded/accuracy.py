@@ -13,7 +13,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from autograder.config import Config
-from autograder.evaluate import EVALUATORS, MnistData
+from autograder.evaluate import EVALUATORS, VALIDATION_SIZE, MnistData
 from autograder.harness import Part, PartialCredit, fail
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -65,7 +65,10 @@ def mnist_accuracy(
     data = mnist.subset(spec.train_size, spec.test_size, grading.seed)
     with PeakMemory() as memory:
         result = EVALUATORS[part](module, data)
-    sizes = f"{len(data.y_train):,} training and {len(data.y_test):,} test images"
+    n_train = len(data.y_train)
+    if part == "neural_net":  # evaluate.py validates on the last VALIDATION_SIZE images
+        n_train -= VALIDATION_SIZE
+    sizes = f"{n_train:,} training and {len(data.y_test):,} test images"
     figures = (
         f"test accuracy {result.accuracy:.2%} (full credit from {spec.required:.1%}) on "
         f"{sizes}; {result.seconds:.1f} s of its {spec.budget:g} s budget; peak memory "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autograder import expect
@@ -24,6 +24,7 @@ def test_add_mul_reproduces_the_lecture_values(warmup: Part) -> None:
 
 
 @given(x=values, y=values, z=values)
+@example(x=1.5, y=-0.5, z=2.0)  # explicit examples run first: an unwritten function fails fast
 def test_add_mul_gradients_match_centred_differences(
     warmup: Part, grading: Config, x: float, y: float, z: float
 ) -> None:
@@ -52,36 +53,24 @@ def test_sigmoid_neuron_reproduces_the_lecture_values(warmup: Part) -> None:
 
 
 @given(w=arrays(3), x=arrays(2))
+@example(w=np.array([0.5, -1.0, 0.2]), x=np.array([1.0, 2.0]))
 def test_sigmoid_neuron_gradients_match_centred_differences(
     warmup: Part, grading: Config, w: np.ndarray, x: np.ndarray
 ) -> None:
     _, dw, dx = warmup.sigmoid_neuron(w, x)
-    tolerance, h = grading.gradient_check.tolerance, grading.gradient_check.step
-    expect.gradient(
-        check_gradient(
-            "sigmoid_neuron: dw",
-            lambda v: float(warmup.sigmoid_neuron(v, x)[0]),
-            w,
-            expect.array(dw, "sigmoid_neuron: dw", (3,)),
-            h=h,
-            floor=grading.gradient_check.floor,
-        ),
-        tolerance,
-    )
-    expect.gradient(
-        check_gradient(
-            "sigmoid_neuron: dx",
-            lambda v: float(warmup.sigmoid_neuron(w, v)[0]),
-            x,
-            expect.array(dx, "sigmoid_neuron: dx", (2,)),
-            h=h,
-            floor=grading.gradient_check.floor,
-        ),
-        tolerance,
-    )
+    settings = grading.gradient_check
+    for name, value, analytic, f in (
+        ("dw", w, dw, lambda v: float(warmup.sigmoid_neuron(v, x)[0])),
+        ("dx", x, dx, lambda v: float(warmup.sigmoid_neuron(w, v)[0])),
+    ):
+        what = f"sigmoid_neuron: {name}"
+        analytic = expect.array(analytic, what, value.shape)
+        check = check_gradient(what, f, value, analytic, h=settings.step, floor=settings.floor)
+        expect.gradient(check, settings.tolerance)
 
 
 @given(x=st.integers(1, 6).flatmap(lambda m: arrays(m)))
+@example(x=np.array([1.0, -2.0, 0.5]))
 def test_square_jacobian_is_the_numeric_jacobian_of_x_squared(warmup: Part, x: np.ndarray) -> None:
     M = len(x)
     J = expect.array(warmup.square_jacobian(x), f"square_jacobian(x of shape ({M},))", (M, M))
@@ -90,11 +79,19 @@ def test_square_jacobian_is_the_numeric_jacobian_of_x_squared(warmup: Part, x: n
     expect.close(J, numeric, f"square_jacobian({np.round(x, 3).tolist()})", rtol=1e-5, atol=1e-6)
 
 
-@given(data=st.data(), N=sizes, D=sizes, M=sizes)
+matmul_problems = st.tuples(sizes, sizes, sizes).flatmap(
+    lambda s: st.tuples(arrays(s[0], s[1]), arrays(s[1], s[2]), arrays(s[0], s[2]))
+)
+"""(x (N, D), w (D, M), dout (N, M)) for random small N, D, M."""
+
+
+@given(problem=matmul_problems)
+@example(problem=(np.arange(6.0).reshape(2, 3), np.ones((3, 4)), np.eye(2, 4)))
 def test_matmul_backward_matches_centred_differences(
-    warmup: Part, grading: Config, data: st.DataObject, N: int, D: int, M: int
+    warmup: Part, grading: Config, problem: tuple[np.ndarray, np.ndarray, np.ndarray]
 ) -> None:
-    x, w, dout = data.draw(arrays(N, D)), data.draw(arrays(D, M)), data.draw(arrays(N, M))
+    x, w, dout = problem
+    (N, D), M = x.shape, w.shape[1]
     what = f"matmul_backward(x {x.shape}, w {w.shape}, dout {dout.shape})"
     result = warmup.matmul_backward(x, w, dout)
     if not (isinstance(result, tuple) and len(result) == 2):
