@@ -138,7 +138,7 @@ def test_small(n):
 """
     _, outcomes = run(pytester, module, "small = { points = 1 }", 1)
     assert outcomes[0].message.startswith("10 is too big")
-    assert "Falsifying example" in outcomes[0].message and "n=10" in outcomes[0].message
+    assert "test_small(" in outcomes[0].message and "n=10" in outcomes[0].message
 
 
 def test_printed_output_is_kept_and_cut(pytester: pytest.Pytester) -> None:
