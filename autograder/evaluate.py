@@ -71,16 +71,35 @@ class Evaluation:
     history: dict[str, list[float]]
 
 
-def evaluate_knn(module: Any, data: MnistData, *, progress: bool = False) -> Evaluation:
-    """Predict the test set with k = module.K, KNN_BATCH test rows at a time."""
+class TooSlow(Exception):
+    """An evaluation stopped early: at its pace it would far exceed its time budget."""
+
+
+def evaluate_knn(
+    module: Any, data: MnistData, *, progress: bool = False, budget: float | None = None
+) -> Evaluation:
+    """Predict the test set with k = module.K, KNN_BATCH test rows at a time.
+
+    With a `budget` (seconds), stop with TooSlow as soon as the time so far, extrapolated
+    to the whole test set, exceeds twice the budget: a slow submission learns it after
+    one batch, not after an hour.
+    """
     k = int(module.K)
     start = time.perf_counter()
     y_pred = np.empty(len(data.y_test), dtype=np.int64)
     batches = range(0, len(data.y_test), KNN_BATCH)
     for first in tqdm(batches, desc=f"knn (k={k})", unit="batch", disable=not progress):
-        last = first + KNN_BATCH
+        last = min(first + KNN_BATCH, len(data.y_test))
         dists = module.compute_distances(data.X_train, data.X_test[first:last])
-        y_pred[first:last] = module.predict_labels(dists, data.y_train, k=k)
+        y_pred[first:last] = _labels(module.predict_labels(dists, data.y_train, k=k), last - first)
+        elapsed = time.perf_counter() - start
+        pace = elapsed * len(data.y_test) / last
+        if budget is not None and pace > 2 * budget:
+            raise TooSlow(
+                f"predicting {last:,} of {len(data.y_test):,} test "
+                f"images took {elapsed:.1f} s: all of them would take about {pace:.0f} s, "
+                f"over the {budget:g} s budget"
+            )
     seconds = time.perf_counter() - start
     return Evaluation("knn", _accuracy(y_pred, data.y_test), seconds, {"K": k}, {})
 
@@ -126,6 +145,17 @@ EVALUATORS: dict[str, Callable[..., Evaluation]] = {
     "neural_net": evaluate_neural_net,
 }
 """The evaluation of each part that has an MNIST accuracy test, in assignment order."""
+
+
+def _labels(y_pred: Any, count: int) -> Array:
+    """predict_labels' answer for `count` test rows, checked before it is stored."""
+    labels = np.asarray(y_pred)
+    if labels.shape != (count,):
+        raise ValueError(
+            f"predict_labels returned shape {labels.shape} for {count} test images; "
+            f"expected ({count},): one label per row of dists"
+        )
+    return labels
 
 
 def _accuracy(y_pred: Array, y_true: Array) -> float:

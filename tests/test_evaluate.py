@@ -115,3 +115,39 @@ def test_the_demo_trains_and_reports_a_part(capsys: pytest.CaptureFixture[str]) 
     assert cli.main(["demo", "--part", "linear_svm"]) == 0
     out = capsys.readouterr().out
     assert "linear_svm: test accuracy 9" in out
+
+
+def test_a_slow_knn_stops_after_one_batch_with_its_pace(small_data: MnistData) -> None:
+    import time
+    from types import SimpleNamespace
+
+    from autograder.evaluate import KNN_BATCH, TooSlow, evaluate_knn
+
+    reference = load_part(SOLUTIONS, "knn")
+    calls = []
+
+    def slow_distances(X_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
+        calls.append(len(X_test))
+        time.sleep(0.05)
+        return reference.compute_distances(X_train, X_test)
+
+    slow = SimpleNamespace(
+        K=1, compute_distances=slow_distances, predict_labels=reference.predict_labels
+    )
+    data = MnistData(small_data.X_train, small_data.y_train, *blobs(4 * KNN_BATCH, seed=2))
+    with pytest.raises(TooSlow, match="would take about"):
+        evaluate_knn(slow, data, budget=0.05)
+    assert calls == [KNN_BATCH]
+
+
+def test_predictions_of_the_wrong_shape_are_named(small_data: MnistData) -> None:
+    from types import SimpleNamespace
+
+    reference = load_part(SOLUTIONS, "knn")
+    transposed = SimpleNamespace(
+        K=1,
+        compute_distances=reference.compute_distances,
+        predict_labels=lambda dists, y, k: np.zeros((1, len(dists)), dtype=np.int64),
+    )
+    with pytest.raises(ValueError, match=r"predict_labels returned shape \(1, 250\)"):
+        EVALUATORS["knn"](transposed, small_data)
