@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--config", type=Path, help="the grading.toml to use (default: found from here)"
         )
+        command.add_argument("--data", type=Path, metavar="DIR", help="folder of the MNIST files")
     check.set_defaults(run=_run_check)
     grade.set_defaults(run=_run_grade)
 
@@ -133,14 +134,23 @@ def _run_bench(args: argparse.Namespace) -> int:
 
 def _run_check(args: argparse.Namespace) -> int:
     from autograder import report
-    from autograder.grading import grade
+    from autograder.grading import GraderError, grade
 
     config = load_config(args.config)
     submission = args.submission or config.root / "assignment"
     parts = tuple(args.part or PARTS)
     print(f"Checking {submission} on the visible tests (seed {config.seed})...", flush=True)
-    result = grade(submission, config, parts=parts, visible_only=True, fast=args.fast)
+    try:
+        result = grade(
+            submission, config, parts=parts, visible_only=True, fast=args.fast, data=args.data
+        )
+    except GraderError as error:
+        print(f"autograder error (not a problem of your code): {error}", file=sys.stderr)
+        return 3
     print(report.terminal(result))
+    if result.errors:
+        print("\nSome tests could not run (autograder error above): tell the course staff.")
+        return 3
     return 0 if result.all_passed else 1
 
 
@@ -149,14 +159,24 @@ def _run_grade(args: argparse.Namespace) -> int:
 
     from autograder import report
     from autograder.grading import grade
+    from autograder.harness import stop_on_signals
 
+    stop_on_signals()  # a platform's SIGTERM ends the run; the tests graded so far are kept
     start = time.perf_counter()
     try:
         config = load_config(args.config)
         parts = tuple(args.part or PARTS)
-        result = grade(args.submission, config, parts=parts, fast=args.fast, junit=args.junit)
+        result = grade(
+            args.submission, config, parts=parts, fast=args.fast, junit=args.junit, data=args.data
+        )
     except BaseException as error:  # noqa: BLE001 - a results file is written whatever happens
-        report.write_json(args.results, report.grader_failure(error, time.perf_counter() - start))
+        partial = getattr(error, "partial", None)
+        if partial is not None:
+            results = report.gradescope(partial)
+            results["output"] = f"AUTOGRADER ERROR: {error}. " + results["output"]
+        else:
+            results = report.grader_failure(error, time.perf_counter() - start)
+        report.write_json(args.results, results)
         if isinstance(error, UserError):
             raise
         print(f"autograder error: {type(error).__name__}: {error}", file=sys.stderr)
@@ -164,6 +184,9 @@ def _run_grade(args: argparse.Namespace) -> int:
     report.write_json(args.results, report.gradescope(result))
     print(report.terminal(result))
     print(f"\nWrote {args.results}")
+    if result.errors:
+        print(f"autograder error in {len(result.errors)} test(s): see above", file=sys.stderr)
+        return 3
     return 0
 
 

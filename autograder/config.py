@@ -25,6 +25,8 @@ PARTS = ("warmup", "knn", "linear_svm", "neural_net")
 """The four parts, in assignment order; each is a module of a submission."""
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 """Gradescope's visibility values; `check` runs the "visible" tests only."""
+NET_VALIDATION_SIZE = 5_000
+"""The net validates on the last 5,000 training images (autograder/evaluate.py)."""
 
 
 class ConfigError(UserError):
@@ -92,6 +94,7 @@ class Config:
     seed: int = 0
     total_points: float = 100.0
     blas_threads: int = 1
+    import_budget: float = 10.0
     data: DataConfig = DataConfig()
     hypothesis: HypothesisConfig = HypothesisConfig()
     gradient_check: GradientCheckConfig = GradientCheckConfig()
@@ -155,14 +158,34 @@ def load_config(path: Path | None = None) -> Config:
     )
     visibility = r.choice("defaults.visibility", "visible", VISIBILITIES)
     budget = r.number("defaults.budget", 30.0, least=0.0, strict=True)
+    import_budget = r.number("defaults.import_budget", 10.0, least=0.0, strict=True)
     tests = _tests(r, visibility, budget)
     accuracy = {part: _accuracy(r, part) for part in PARTS if f"accuracy.{part}" in r.tables()}
     r.reject_unknown()
+    for part in ("knn", "linear_svm", "neural_net"):  # the parts with an MNIST accuracy test
+        if any(spec.part == part for spec in tests.values()) and part not in accuracy:
+            raise r.error(f"accuracy.{part}", None, "is missing: the part's MNIST test needs it")
+    net = accuracy.get("neural_net")
+    if net and net.train_size is not None and net.train_size <= NET_VALIDATION_SIZE:
+        raise r.error(
+            "accuracy.neural_net.train_size",
+            net.train_size,
+            f"must exceed the {NET_VALIDATION_SIZE:,} images the net validates on (or be 0)",
+        )
     points = sum(spec.points for spec in tests.values())
     if tests and not math.isclose(points, total):
         raise r.error("total_points", total, f"but the tests' points add up to {points:g}")
     return Config(
-        path, seed, total, blas_threads, data, hypothesis, gradient_check, tests, accuracy
+        path=path,
+        seed=seed,
+        total_points=total,
+        blas_threads=blas_threads,
+        import_budget=import_budget,
+        data=data,
+        hypothesis=hypothesis,
+        gradient_check=gradient_check,
+        tests=tests,
+        accuracy=accuracy,
     )
 
 

@@ -17,11 +17,12 @@ import numpy as np
 import numpy.typing as npt
 from tqdm import tqdm
 
+from autograder.config import NET_VALIDATION_SIZE
 from autograder.mnist import load_mnist
 
 Array = npt.NDArray[Any]
 
-VALIDATION_SIZE = 5_000
+VALIDATION_SIZE = NET_VALIDATION_SIZE
 """The net trains on the first 55,000 training images and validates on the last 5,000."""
 KNN_BATCH = 250
 """Test rows per compute_distances call: 250 x 60,000 float64 distances take 120 MB."""
@@ -38,9 +39,11 @@ class MnistData:
     y_test: Array
 
     @classmethod
-    def load(cls, data_dir: Path | None = None) -> MnistData:
-        X_train, y_train = load_mnist("train", data_dir=data_dir)
-        X_test, y_test = load_mnist("test", data_dir=data_dir)
+    def load(cls, data_dir: Path | None = None, configured: Path | None = None) -> MnistData:
+        """Both splits, found by autograder.mnist's lookup: `data_dir` (--data), then
+        $MNIST_DIR, then `configured` (grading.toml's [data] dir), then the cache."""
+        X_train, y_train = load_mnist("train", data_dir=data_dir, configured=configured)
+        X_test, y_test = load_mnist("test", data_dir=data_dir, configured=configured)
         return cls(X_train, y_train, X_test, y_test)
 
     def subset(self, train_size: int | None, test_size: int | None, seed: int) -> MnistData:
@@ -118,6 +121,8 @@ def evaluate_neural_net(module: Any, data: MnistData, *, progress: bool = False)
     """Train on the first 55,000 training images, validating on the last VALIDATION_SIZE,
     with module.HYPERPARAMS (hidden_dim goes to init_params), test on 10,000."""
     settings = dict(module.HYPERPARAMS)
+    if "hidden_dim" not in settings:
+        raise ValueError("neural_net.HYPERPARAMS has no hidden_dim: add the hidden layer's size")
     train_settings = {name: value for name, value in settings.items() if name != "hidden_dim"}
     split = len(data.y_train) - VALIDATION_SIZE
     num_classes = int(np.max(data.y_train)) + 1

@@ -50,6 +50,7 @@ def scalar(value: Any, what: str) -> float:
 
 def close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-6, atol: float = 1e-8) -> None:
     """Fail unless `actual` equals `expected` within the tolerances, showing the worst entry."""
+    hint = " (compute in float64)" if np.asarray(actual).dtype == np.float32 else ""
     actual_array, expected_array = np.asarray(actual, float), np.asarray(expected, float)
     error = np.abs(actual_array - expected_array) - rtol * np.abs(expected_array)
     if actual_array.shape == expected_array.shape and np.all(error <= atol):
@@ -59,8 +60,8 @@ def close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-6, atol: fl
     worst = np.unravel_index(int(np.argmax(error)), error.shape)
     where = f" at index {tuple(int(i) for i in worst)}" if error.ndim else ""
     fail(
-        f"{what}: got {actual_array[worst]:.6g}{where}, expected {expected_array[worst]:.6g} "
-        f"(largest difference {np.abs(actual_array - expected_array).max():.3g})"
+        f"{what}: got {actual_array[worst]:.10g}{where}, expected {expected_array[worst]:.10g} "
+        f"(largest difference {np.abs(actual_array - expected_array).max():.3g}){hint}"
     )
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import platform
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import hypothesis
+import hypothesis.configuration
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -24,7 +28,12 @@ GRADED = Path(__file__).resolve().parent / "graded"
 
 
 class GraderError(Exception):
-    """The grader itself failed (not the submission): pytest could not run the tests."""
+    """The grader itself failed (not the submission): pytest could not run the tests, or
+    the run was interrupted; `partial` holds what was graded before."""
+
+    def __init__(self, message: str, partial: Grade | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,11 @@ class Grade:
         return sum(o.points * o.fraction for o in mine), sum(o.points for o in mine)
 
     @property
+    def errors(self) -> list[Outcome]:
+        """Tests the grader could not run (its own problem, such as missing MNIST files)."""
+        return [outcome for outcome in self.outcomes if outcome.status == "error"]
+
+    @property
     def all_passed(self) -> bool:
         return all(outcome.status == "passed" for outcome in self.outcomes)
 
@@ -61,13 +75,16 @@ def grade(
     visible_only: bool = False,
     fast: bool = False,
     junit: Path | None = None,
+    data: Path | None = None,
 ) -> Grade:
     """Grade the submission folder; raises UserError when it is not a folder, GraderError
     when pytest could not run the graded tests."""
     if not submission.is_dir():
         raise UserError(f"{submission}: no such folder (a submission is a folder of .py files)")
     start = time.perf_counter()
-    grader = Grader(config, submission, parts=parts, visible_only=visible_only, fast=fast)
+    grader = Grader(
+        config, submission, parts=parts, visible_only=visible_only, fast=fast, data=data
+    )
     args = [
         *(
             str(path)
@@ -79,22 +96,31 @@ def grade(
         str(GRADED / "pytest.ini"),
         "-p",
         "no:cacheprovider",
+        "-p",
+        "_hypothesis_pytestplugin",  # the one plugin the graded tests need
         f"--hypothesis-seed={config.seed}",
         "-q",
     ]
     if junit is not None:
         args.append(f"--junitxml={junit}")
     log = io.StringIO()
-    with contextlib.redirect_stdout(log), threadpool_limits(config.blas_threads, "blas"):
+    with (
+        contextlib.redirect_stdout(log),
+        threadpool_limits(config.blas_threads, "blas"),
+        _isolated_from_the_environment(),
+    ):
         code = pytest.main(args, plugins=[grader])
         info = run_info(config)
+    result = Grade(grader.outcomes, time.perf_counter() - start, info)
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise GraderError("grading was interrupted (SIGTERM or Ctrl-C)", partial=result)
     if code not in (
         pytest.ExitCode.OK,
         pytest.ExitCode.TESTS_FAILED,
         pytest.ExitCode.NO_TESTS_COLLECTED,
     ):
         raise GraderError(f"pytest exited with {code!r}:\n{log.getvalue()[-4000:]}")
-    return Grade(grader.outcomes, time.perf_counter() - start, info)
+    return result
 
 
 def run_info(config: Config) -> dict[str, Any]:
@@ -113,3 +139,21 @@ def run_info(config: Config) -> dict[str, Any]:
             if lib.get("user_api") == "blas"
         ],
     }
+
+
+@contextlib.contextmanager
+def _isolated_from_the_environment() -> Iterator[None]:
+    """No other installed pytest plugin joins the run, and hypothesis keeps its files in
+    a temporary folder, not in the working folder."""
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    with tempfile.TemporaryDirectory(prefix="grading-hypothesis-") as storage:
+        hypothesis.configuration.set_hypothesis_home_dir(storage)
+        try:
+            yield
+        finally:
+            hypothesis.configuration.set_hypothesis_home_dir(None)  # back to the default
+            if previous is None:
+                del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+            else:
+                os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous

@@ -80,11 +80,18 @@ def gradescope(grade: Grade) -> dict[str, Any]:
         f"{part} {grade.part_score(part)[0]:g}/{grade.part_score(part)[1]:g}"
         for part in PARTS
         if grade.part_score(part)[1]
-    )
+    )  # totals only: the score that Gradescope shows anyway, no hidden test's name
+    output = f"Total {grade.score:g} / {grade.max_score:g} ({summary})."
+    errors = [outcome for outcome in grade.outcomes if outcome.status == "error"]
+    if errors:
+        output = (
+            f"AUTOGRADER ERROR in {len(errors)} test(s): the grader could not run them, which "
+            "is not your fault; the course staff will regrade. " + output
+        )
     return {
         "score": round(grade.score, 4),
         "execution_time": round(grade.seconds, 3),
-        "output": f"Total {grade.score:g} / {grade.max_score:g} ({summary}).",
+        "output": output,
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "extra_data": grade.extra,

@@ -66,3 +66,16 @@ def test_find_config_searches_the_parents(tmp_path: Path) -> None:
     nested = tmp_path / "a" / "b"
     nested.mkdir(parents=True)
     assert find_config(nested) == path.resolve()
+
+
+def test_a_part_with_tests_needs_its_accuracy_table(tmp_path: Path) -> None:
+    path = write(tmp_path, "total_points = 1\n[tests.knn]\nx = { points = 1 }\n")
+    with pytest.raises(ConfigError, match=r"accuracy\.knn = None is missing"):
+        load_config(path)
+
+
+def test_the_net_must_train_on_more_than_its_validation_images(tmp_path: Path) -> None:
+    tiers = "tiers = [[0.9, 1.0]]\nbudget = 10\nmemory_mb = 100\n"
+    path = write(tmp_path, f"[accuracy.neural_net]\ntrain_size = 3000\n{tiers}")
+    with pytest.raises(ConfigError, match="train_size = 3000 must exceed the 5,000"):
+        load_config(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -194,3 +195,95 @@ def test_junit_xml_lists_every_graded_test(tmp_path: Path) -> None:
     graded = json.loads(results.read_text())["tests"]
     assert xml.count("<testcase ") == len(graded) > 0
     assert xml.count("<failure ") == len(graded)  # the stubs fail everything
+
+
+def config_with(tmp_path: Path, **defaults: float) -> Path:
+    """A copy of grading.toml with some keys of its [defaults] table changed."""
+    text = (ROOT / "grading.toml").read_text()
+    start = text.index("[defaults]\n")
+    end = text.index("\n[", start + 1)
+    table = text[start:end]
+    for key, value in defaults.items():
+        table = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", table)
+    path = tmp_path / "grading.toml"
+    path.write_text(text[:start] + table + text[end:])
+    return path
+
+
+def test_missing_mnist_is_an_autograder_error_not_the_students(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    empty = tmp_path / "no-mnist"
+    empty.mkdir()
+    args = ["grade", str(ROOT / "solutions"), "--results", str(results), "--part", "linear_svm"]
+    assert cli.main([*args, "--data", str(empty)]) == 3
+    data = json.loads(results.read_text())
+    assert data["output"].startswith("AUTOGRADER ERROR in 1 test(s)")
+    assert any("autograder error while preparing" in test["output"] for test in data["tests"])
+
+
+def test_a_module_that_hangs_at_import_costs_its_part_within_the_import_budget(
+    tmp_path: Path,
+) -> None:
+    config = load_config(config_with(tmp_path, import_budget=0.5))
+    folder = broken_copy(tmp_path, "knn", "while True:\n    pass\n")
+    result = grade(folder, config, parts=("warmup", "knn"), fast=True)
+    assert result.part_score("knn")[0] == 0
+    assert result.part_score("warmup")[0] == result.part_score("warmup")[1]
+    assert "importing knn.py took longer than 0.5 s" in result.outcomes[-1].message
+
+
+def test_an_absolute_import_of_a_sibling_module_gets_a_hint(tmp_path: Path) -> None:
+    source = (ROOT / "solutions" / "neural_net.py").read_text()
+    folder = broken_copy(
+        tmp_path, "neural_net", source.replace("from .linear_svm", "from linear_svm")
+    )
+    result = grade(folder, CONFIG, parts=("neural_net",), fast=True)
+    assert "from .linear_svm import ..." in result.outcomes[0].message
+
+
+def test_a_function_past_a_budget_is_not_waited_for_again(tmp_path: Path) -> None:
+    source = (ROOT / "solutions" / "warmup.py").read_text()
+    slow = source.replace(
+        '    """f = (x + y) * z', '    import time\n    time.sleep(60)\n    """f = (x + y) * z'
+    )
+    folder = broken_copy(tmp_path, "warmup", slow)
+    config = load_config(config_with(tmp_path, budget=0.5))
+    result = grade(folder, config, parts=("warmup",), fast=True)
+    messages = [o.message for o in result.outcomes if "add_mul" in o.spec.name]
+    assert "longer than its 0.5 s time budget" in messages[0]
+    assert "ran past the time budget of an earlier test" in messages[1]
+    assert result.seconds < 10
+
+
+def test_an_unwritten_svm_loss_costs_nothing_in_the_neural_net(tmp_path: Path) -> None:
+    source = (ROOT / "assignment" / "linear_svm.py").read_text()  # svm_loss unwritten
+    folder = broken_copy(tmp_path, "linear_svm", source)
+    result = grade(folder, CONFIG, parts=("neural_net",), fast=True)
+    assert result.part_score("neural_net")[0] == result.part_score("neural_net")[1]
+
+
+def test_sigterm_keeps_the_tests_graded_so_far(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    source = (ROOT / "solutions" / "warmup.py").read_text()
+    slow = source.replace(
+        "def matmul_backward(x, w, dout):\n",
+        "def matmul_backward(x, w, dout):\n    import time\n    time.sleep(60)\n",
+    )
+    folder = broken_copy(tmp_path, "warmup", slow)
+    results = tmp_path / "results.json"
+    command = [sys.executable, "-m", "autograder", "grade", str(folder), "--results", str(results)]
+    grading = subprocess.Popen([*command, "--part", "warmup"], cwd=ROOT)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and grading.poll() is None:
+        time.sleep(0.5)
+        if time.monotonic() > deadline - 17:  # about 3 s in: matmul_backward is sleeping
+            grading.send_signal(signal.SIGTERM)
+            break
+    assert grading.wait(timeout=20) == 3
+    data = json.loads(results.read_text())
+    assert data["output"].startswith("AUTOGRADER ERROR: grading was interrupted")
+    assert [test["status"] for test in data["tests"]][:3] == ["passed"] * 3

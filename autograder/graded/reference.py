@@ -54,3 +54,47 @@ def backprop(
 def penalty(params: dict[str, Array], reg: float) -> float:
     """reg * (sum(W1**2) + sum(W2**2)): biases are not regularised."""
     return float(reg * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2)))
+
+
+# -- the contract's neural_net functions, to stand in for the student's -------------------
+# Same names' signatures, defaults and returns as docs/student-api.md (P4.3), so that a
+# submission's own code can call them in place of its own (Part.substitute).
+
+
+def net_forward(
+    params: dict[str, Array], X: Array, activation: str | None = "relu"
+) -> tuple[Array, Array]:
+    """neural_net.forward of the contract: params W1 (D, H), b1 (H,), W2 (H, C), b2 (C,)
+    and X (N, D) -> (scores (N, C), hidden (N, H)); activation "relu" or None (identity)."""
+    if activation not in ("relu", None):
+        raise ValueError(f"activation must be 'relu' or None, got {activation!r}")
+    scores, hidden, _ = forward(params, np.asarray(X, dtype=np.float64), activation)
+    return scores, hidden
+
+
+def relu_backward(dhidden: Array, pre_activation: Array) -> Array:
+    """neural_net.relu_backward of the contract: dhidden (N, H) and pre_activation (N, H)
+    -> dpre (N, H) = dhidden * (pre_activation > 0)."""
+    return np.asarray(dhidden, dtype=np.float64) * (np.asarray(pre_activation) > 0)
+
+
+def net_loss(
+    params: dict[str, Array],
+    X: Array,
+    y: Array,
+    reg: float = 0.0,
+    activation: str | None = "relu",
+) -> tuple[float, dict[str, Array]]:
+    """neural_net.loss of the contract: params as in net_forward, X (N, D), y (N,) ->
+    (svm_loss of the scores + reg * (sum(W1**2) + sum(W2**2)), grads with the keys and
+    shapes of params)."""
+    X = np.asarray(X, dtype=np.float64)
+    scores, _ = net_forward(params, X, activation)
+    data_loss, dscores = svm_loss(scores, np.asarray(y))
+    return data_loss + penalty(params, reg), backprop(params, X, dscores, reg, activation)
+
+
+def net_predict(params: dict[str, Array], X: Array) -> Array:
+    """neural_net.predict of the contract: params as in net_forward, X (N, D) -> int64
+    labels (N,), the argmax of the scores (with ReLU)."""
+    return np.argmax(net_forward(params, X)[0], axis=1).astype(np.int64)

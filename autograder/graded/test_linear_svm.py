@@ -2,7 +2,7 @@
 SGD training, prediction, vectorisation budgets and MNIST accuracy.
 
 Fairness: linear_loss is graded with the grader's svm_loss in place of the student's, and
-train with the grader's svm_loss and linear_loss (see `grader_losses`), so that a mistake
+train with the grader's svm_loss and linear_loss (`Part.substitute`), so that a mistake
 in one function costs only that function's tests (and the MNIST accuracy).
 Every property test starts with an explicit example, so that a function that is not
 written yet fails at once instead of after hypothesis' search and shrinking.
@@ -10,10 +10,7 @@ written yet fails at once instead of after hypothesis' search and shrinking.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -53,25 +50,6 @@ deltas = st.floats(min_value=0.1, max_value=5.0)
 regs = st.sampled_from([0.0]) | st.floats(min_value=0.01, max_value=2.0)
 nonzero = st.floats(min_value=0.1, max_value=3.0) | st.floats(min_value=-3.0, max_value=-0.1)
 """Biases are drawn non-zero: a bias dropped from the scores must change the result."""
-
-
-# -- the grader's own losses, put in place of the student's where fairness needs it -----
-
-
-@contextlib.contextmanager
-def grader_losses(part: Part, *names: str) -> Iterator[None]:
-    """Within the block the submission's module uses the grader's functions `names`
-    ("svm_loss", "linear_loss") in place of its own: a function that calls them is then
-    graded on its own code only."""
-    module = part._module  # None: the module did not import, the first call fails anyway
-    substitutes: dict[str, Callable[..., Any]] = {
-        "svm_loss": reference.svm_loss,
-        "linear_loss": reference.linear_loss,
-    }
-    with contextlib.ExitStack() as stack:
-        for name in names if module is not None else ():
-            stack.enter_context(mock.patch.object(module, name, substitutes[name], create=True))
-        yield
 
 
 class CheckSettings:
@@ -230,7 +208,7 @@ def call_train(
     (strict_history) fails a history of one-element arrays; the others read their value."""
     arguments = ", ".join(f"{name}={value}" for name, value in settings.items())
     what = f"train(X {X.shape}, y, {arguments})"
-    with grader_losses(linear_svm, "svm_loss", "linear_loss"):
+    with linear_svm.substitute(svm_loss=reference.svm_loss, linear_loss=reference.linear_loss):
         result = linear_svm.train(X, y, **settings)
     if not (isinstance(result, tuple) and len(result) == 3):
         expect.fail(f"{what} must return (W, b, loss_history); it returned {kind_of(result)}")
@@ -391,7 +369,7 @@ def test_svm_loss_is_finite_for_large_finite_scores(
 def test_linear_loss_returns_a_float_and_gradients_of_the_parameter_shapes(
     linear_svm: Part, problem: tuple[Array, Array, Array, Array], reg: float
 ) -> None:
-    with grader_losses(linear_svm, "svm_loss"):
+    with linear_svm.substitute(svm_loss=reference.svm_loss):
         call_linear_loss(linear_svm, *problem, reg)  # checks the types and shapes
 
 
@@ -407,7 +385,7 @@ def test_linear_loss_gradients_match_centred_differences(
     W, b, X, y = problem
     assume(away_from_kinks(margins(X @ W + b, y), GAP))
     settings = gradient_check
-    with grader_losses(linear_svm, "svm_loss"):
+    with linear_svm.substitute(svm_loss=reference.svm_loss):
         _, dW, db = call_linear_loss(linear_svm, W, b, X, y, reg)
         checks = [
             check_gradient(
@@ -437,7 +415,7 @@ def test_linear_loss_is_svm_loss_of_the_scores_plus_the_l2_penalty(
     linear_svm: Part, problem: tuple[Array, Array, Array, Array], reg: float
 ) -> None:
     W, b, X, y = problem
-    with grader_losses(linear_svm, "svm_loss"):
+    with linear_svm.substitute(svm_loss=reference.svm_loss):
         loss, _, _ = call_linear_loss(linear_svm, W, b, X, y, reg)
     hinge, penalty = reference.svm_loss(X @ W + b, y)[0], reg * float(np.sum(W**2))
     known_mistakes = {
@@ -465,7 +443,7 @@ def test_linear_loss_does_not_regularise_b(
     linear_svm: Part, problem: tuple[Array, Array, Array, Array], reg: float
 ) -> None:
     W, b, X, y = problem
-    with grader_losses(linear_svm, "svm_loss"):
+    with linear_svm.substitute(svm_loss=reference.svm_loss):
         _, _, db = call_linear_loss(linear_svm, W, b, X, y, 0.0)
         _, _, db_reg = call_linear_loss(linear_svm, W, b, X, y, reg)
     what = (
@@ -660,8 +638,11 @@ def test_functions_leave_their_inputs_unchanged(
         "predict": (W, b, X),
     }[function]
     saved = [np.copy(value) for value in inputs]
-    if function == "train":
+    if function == "train":  # call_train substitutes the grader's losses
         call_train(linear_svm, X, y, 3, num_iters=3, batch_size=2)
+    elif function == "linear_loss":
+        with linear_svm.substitute(svm_loss=reference.svm_loss):
+            linear_svm.linear_loss(*inputs)
     else:
         getattr(linear_svm, function)(*inputs)
     if not all(np.array_equal(now, then) for now, then in zip(inputs, saved, strict=True)):
@@ -699,7 +680,7 @@ def test_svm_loss_is_vectorised(
 def test_linear_loss_is_vectorised(
     linear_svm: Part, mnist_sized: tuple[Array, Array, Array, Array]
 ) -> None:
-    with grader_losses(linear_svm, "svm_loss"):
+    with linear_svm.substitute(svm_loss=reference.svm_loss):
         for _ in range(TIMED_CALLS["linear_loss"]):
             call_linear_loss(linear_svm, *mnist_sized, 1e-4)
 
