@@ -14,7 +14,7 @@ import numpy.typing as npt
 from autograder.gradcheck import GradientCheck
 from autograder.harness import fail
 
-__all__ = ["array", "close", "fail", "gradient", "scalar"]
+__all__ = ["array", "close", "fail", "gradient", "kind_of", "scalar"]
 
 Array = npt.NDArray[Any]
 
@@ -23,7 +23,7 @@ def array(value: Any, what: str, shape: tuple[int, ...], *, kind: str = "f") -> 
     """`value` as an ndarray, failing unless it is one of `shape`, dtype kind `kind`
     ("f" float, "i" integer: signed or unsigned) and, for floats, finite everywhere."""
     if not isinstance(value, np.ndarray):
-        fail(f"{what} returned {_kind(value)}; expected a numpy array of shape {shape}")
+        fail(f"{what} returned {kind_of(value)}; expected a numpy array of shape {shape}")
     if value.shape != shape:
         fail(f"{what} returned an array of shape {value.shape}; expected {shape}")
     kinds = {"f": "f", "i": "iu"}[kind]
@@ -41,7 +41,7 @@ def scalar(value: Any, what: str) -> float:
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        fail(f"{what} returned {_kind(value)}; expected a number")
+        fail(f"{what} returned {kind_of(value)}; expected a number")
     number = float(value)
     if not np.isfinite(number):
         fail(f"{what} returned {number}; expected a finite number")
@@ -65,7 +65,9 @@ def close(actual: Any, expected: Any, what: str, *, rtol: float = 1e-6, atol: fl
     )
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """What came back, for messages: `None (is a return statement missing?)`, `a tuple
+    of 3 items`, `a list`."""
     if value is None:
         return "None (is a return statement missing?)"
     if isinstance(value, tuple):

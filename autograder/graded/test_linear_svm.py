@@ -150,14 +150,6 @@ def separable_classes(rng: np.random.Generator, C: int, per_class: int) -> tuple
 # -- calling the student's functions, with their outputs checked -------------------------
 
 
-def kind_of(value: Any) -> str:
-    if value is None:
-        return "None (is a return statement missing?)"
-    if isinstance(value, tuple):
-        return f"a tuple of {len(value)} items"
-    return f"a {type(value).__name__}"
-
-
 def show(array: Array) -> str:
     """A small array on one line, for messages."""
     return np.array2string(np.asarray(array), precision=4, separator=", ").replace("\n", "")
@@ -178,7 +170,7 @@ def call_svm_loss(
     else:
         result = linear_svm.svm_loss(scores, y, delta)
     if not (isinstance(result, tuple) and len(result) == 2):
-        expect.fail(f"{what} must return (loss, dscores); it returned {kind_of(result)}")
+        expect.fail(f"{what} must return (loss, dscores); it returned {expect.kind_of(result)}")
     loss = expect.scalar(result[0], f"{what}: loss")
     return loss, expect.array(result[1], f"{what}: dscores", scores.shape)
 
@@ -194,7 +186,7 @@ def call_linear_loss(
     what = f"linear_loss(W {W.shape}, b {b.shape}, X {X.shape}, y, reg={reg:g})"
     result = linear_svm.linear_loss(W, b, X, y, reg)
     if not (isinstance(result, tuple) and len(result) == 3):
-        expect.fail(f"{what} must return (loss, dW, db); it returned {kind_of(result)}")
+        expect.fail(f"{what} must return (loss, dW, db); it returned {expect.kind_of(result)}")
     loss = expect.scalar(result[0], f"{what}: loss")
     dW = expect.array(result[1], f"{what}: dW", W.shape)
     return loss, dW, expect.array(result[2], f"{what}: db", b.shape)
@@ -211,12 +203,14 @@ def call_train(
     with linear_svm.substitute(svm_loss=reference.svm_loss, linear_loss=reference.linear_loss):
         result = linear_svm.train(X, y, **settings)
     if not (isinstance(result, tuple) and len(result) == 3):
-        expect.fail(f"{what} must return (W, b, loss_history); it returned {kind_of(result)}")
+        expect.fail(
+            f"{what} must return (W, b, loss_history); it returned {expect.kind_of(result)}"
+        )
     W = expect.array(result[0], f"{what}: W", (X.shape[1], C))
     b = expect.array(result[1], f"{what}: b", (C,))
     history = result[2]
     if not isinstance(history, list):
-        expect.fail(f"{what}: loss_history is {kind_of(history)}; expected a list")
+        expect.fail(f"{what}: loss_history is {expect.kind_of(history)}; expected a list")
     if len(history) != settings["num_iters"]:
         expect.fail(
             f"{what}: loss_history has {len(history)} entries; expected one per iteration "
