@@ -12,8 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.config import PARTS, load_config
+from autograder.config import load_config
 from autograder.errors import UserError
+from autograder.submission import PARTS
 
 
 def main(argv: Sequence[str] | None = None) -> int:

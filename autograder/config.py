@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.errors import UserError
+from autograder.submission import PARTS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,8 +22,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONFIG_NAME = "grading.toml"
-PARTS = ("warmup", "knn", "linear_svm", "neural_net")
-"""The four parts, in assignment order; each is a module of a submission."""
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 """Gradescope's visibility values; `check` runs the "visible" tests only."""
 NET_VALIDATION_SIZE = 5_000

@@ -19,9 +19,10 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from autograder.config import PARTS, Config
+from autograder.config import Config
 from autograder.errors import UserError
 from autograder.plugin import Grader, Outcome
+from autograder.submission import PARTS
 
 GRADED = Path(__file__).resolve().parent / "graded"
 """The graded tests: one module per part, test_<part>.py."""

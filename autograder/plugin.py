@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from autograder.config import PARTS, Config, TestSpec
+from autograder.config import Config, TestSpec
 from autograder.evaluate import MnistData
 from autograder.harness import (
     BudgetExceeded,
@@ -29,6 +29,7 @@ from autograder.harness import (
     load_parts,
     time_limit,
 )
+from autograder.submission import PARTS
 
 OUTPUT_LIMIT = 2_000
 """Characters of a test's captured output (print calls in student code) that are kept."""

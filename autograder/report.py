@@ -13,9 +13,9 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from autograder.config import PARTS
 from autograder.grading import Grade
 from autograder.plugin import Outcome
+from autograder.submission import PARTS
 
 TITLES = {
     "warmup": "P4.0 warm-up (warmup.py)",

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.bugs import BUGS, Bug, apply
-from autograder.config import PARTS, load_config
+from autograder.config import load_config
 from autograder.errors import UserError
+from autograder.submission import PARTS
 
 __all__ = ["BugResult", "Run", "GradedTest", "Validation", "grade", "main", "table", "validate"]
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from autograder import cli, report
-from autograder.config import PARTS, load_config
+from autograder.config import load_config
 from autograder.grading import Grade, grade
+from autograder.submission import PARTS
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden" / "grade"

@@ -16,8 +16,8 @@ import pytest
 from autograder import cli
 from autograder import validate as validate_module
 from autograder.bugs import BUGS, Bug, BugError, apply, by_name
-from autograder.config import PARTS
 from autograder.errors import UserError
+from autograder.submission import PARTS
 from autograder.validate import BugResult, GradedTest, Run, Validation, table, validate
 
 ROOT = Path(__file__).resolve().parents[1]
