@@ -52,14 +52,26 @@ class GradientCheckConfig:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    """What the worker process running a submission may use ([limits])."""
+
+    memory_mb: float = 2048.0
+    processes: int = 16
+    file_mb: float = 64.0
+    run_budget: float = 600.0
+
+
+@dataclass(frozen=True)
 class TestSpec:
-    """One graded test: its points, who sees it and its time budget in seconds."""
+    """One graded test: its points, who sees it, its time budget in seconds and its
+    memory limit in MB (None: [limits] memory_mb)."""
 
     part: str
     name: str
     points: float
     visibility: str
     budget: float
+    memory_mb: float | None = None
 
     @property
     def key(self) -> str:
@@ -97,6 +109,7 @@ class Config:
     data: DataConfig = DataConfig()
     hypothesis: HypothesisConfig = HypothesisConfig()
     gradient_check: GradientCheckConfig = GradientCheckConfig()
+    limits: LimitsConfig = LimitsConfig()
     tests: dict[str, TestSpec] = field(default_factory=dict)
     accuracy: dict[str, AccuracySpec] = field(default_factory=dict)
 
@@ -155,6 +168,13 @@ def load_config(path: Path | None = None) -> Config:
         ),
         directions=r.integer("gradient_check.directions", g.directions, least=0),
     )
+    lim = LimitsConfig()
+    limits = LimitsConfig(
+        memory_mb=r.number("limits.memory_mb", lim.memory_mb, least=0.0, strict=True),
+        processes=r.integer("limits.processes", lim.processes, least=1),
+        file_mb=r.number("limits.file_mb", lim.file_mb, least=0.0, strict=True),
+        run_budget=r.number("limits.run_budget", lim.run_budget, least=0.0, strict=True),
+    )
     visibility = r.choice("defaults.visibility", "visible", VISIBILITIES)
     budget = r.number("defaults.budget", 30.0, least=0.0, strict=True)
     import_budget = r.number("defaults.import_budget", 10.0, least=0.0, strict=True)
@@ -183,6 +203,7 @@ def load_config(path: Path | None = None) -> Config:
         data=data,
         hypothesis=hypothesis,
         gradient_check=gradient_check,
+        limits=limits,
         tests=tests,
         accuracy=accuracy,
     )
@@ -201,6 +222,11 @@ def _tests(r: _Reader, visibility: str, budget: float) -> dict[str, TestSpec]:
                 points=r.number(f"{key}.points", None, least=0.0),
                 visibility=r.choice(f"{key}.visibility", visibility, VISIBILITIES),
                 budget=r.number(f"{key}.budget", budget, least=0.0, strict=True),
+                memory_mb=(
+                    r.number(f"{key}.memory_mb", 0.0, least=0.0, strict=True)
+                    if "memory_mb" in r.table(key)
+                    else None
+                ),
             )
     return tests
 

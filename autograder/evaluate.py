@@ -44,11 +44,13 @@ class MnistData:
         $MNIST_DIR, then `configured` (grading.toml's [data] dir), then the cache."""
         X_train, y_train = load_mnist("train", data_dir=data_dir, configured=configured)
         X_test, y_test = load_mnist("test", data_dir=data_dir, configured=configured)
-        return cls(X_train, y_train, X_test, y_test)
+        return cls(*_readonly(X_train, y_train, X_test, y_test))
 
     def subset(self, train_size: int | None, test_size: int | None, seed: int) -> MnistData:
         """A deterministic subset (rows chosen by default_rng(seed), kept in file order);
-        None keeps a whole split."""
+        None keeps a whole split (the same arrays: no copy)."""
+        if train_size is None and test_size is None:
+            return self
         rng = np.random.default_rng(seed)
 
         def rows(n: int | None, total: int) -> Array:
@@ -58,7 +60,9 @@ class MnistData:
 
         train, test = rows(train_size, len(self.y_train)), rows(test_size, len(self.y_test))
         return MnistData(
-            self.X_train[train], self.y_train[train], self.X_test[test], self.y_test[test]
+            *_readonly(
+                self.X_train[train], self.y_train[train], self.X_test[test], self.y_test[test]
+            )
         )
 
 
@@ -93,8 +97,8 @@ def evaluate_knn(
     batches = range(0, len(data.y_test), KNN_BATCH)
     for first in tqdm(batches, desc=f"knn (k={k})", unit="batch", disable=not progress):
         last = min(first + KNN_BATCH, len(data.y_test))
-        dists = module.compute_distances(data.X_train, data.X_test[first:last])
-        y_pred[first:last] = _labels(module.predict_labels(dists, data.y_train, k=k), last - first)
+        chunk = _knn_chunk(module, data.X_train, data.y_train, data.X_test[first:last], k)
+        y_pred[first:last] = _labels(chunk, last - first)
         elapsed = time.perf_counter() - start
         pace = elapsed * len(data.y_test) / last
         if budget is not None and pace > 2 * budget:
@@ -150,6 +154,22 @@ EVALUATORS: dict[str, Callable[..., Evaluation]] = {
     "neural_net": evaluate_neural_net,
 }
 """The evaluation of each part that has an MNIST accuracy test, in assignment order."""
+
+
+def _knn_chunk(module: Any, X_train: Array, y_train: Array, X_test: Array, k: int) -> Any:
+    """predict_labels(compute_distances(X_train, X_test), y_train, k). A grader's Part
+    keeps the distances in its worker process, where predict_labels reads them; they
+    are freed when this returns."""
+    distances = getattr(module.compute_distances, "keep", module.compute_distances)
+    return module.predict_labels(distances(X_train, X_test), y_train, k=k)
+
+
+def _readonly(*arrays: Array) -> tuple[Array, ...]:
+    """The arrays, marked read-only: the data is never changed, and the grader hands
+    read-only arrays to its workers once, through a shared file."""
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays
 
 
 def _labels(y_pred: Any, count: int) -> Array:

@@ -111,7 +111,7 @@ def grade(
         _isolated_from_the_environment(),
     ):
         code = pytest.main(args, plugins=[grader])
-        info = run_info(config)
+        info = {**run_info(config), "worker": grader.worker_info}
     result = Grade(grader.outcomes, time.perf_counter() - start, info)
     if code == pytest.ExitCode.INTERRUPTED:
         raise GraderError("grading was interrupted (SIGTERM or Ctrl-C)", partial=result)

@@ -1,33 +1,43 @@
-"""How graded tests see a submission: its parts, called with read-only inputs.
+"""How graded tests see a submission: its parts, whose functions run in a worker.
 
-A graded test never calls student code directly: it calls ``knn.compute_distances(...)``
-on a Part, which
+A graded test never runs student code: it calls ``knn.compute_distances(...)`` on a
+Part, which sends the arguments (plain data) to the run's worker process
+(autograder.sandbox, autograder.worker) and returns the value that comes back. A Part
 
 - fails the test with a message saying what to fix when the module did not import, or
   has no such function;
-- passes every array as a read-only view (dicts are copied), so a function that changes
-  its inputs in place fails with a message that says so, and never corrupts the
-  grader's own data (the cost stays with that function);
-- turns an exception raised by student code into a failure naming the function, the
-  exception and the student's line where it happened.
+- turns what went wrong in the worker into a failure naming the function: the
+  exception and the student's line, a value that is not plain data, the memory limit,
+  the worker process ending (its exit, a kill), a time budget;
+- lets the grader stand in for functions the graded one calls (`Part.substitute`): the
+  worker calls back, and the grader's own code never leaves the grader.
+
+Arrays reach student code read-only, so a function that changes its inputs in place
+fails with a message that says so; the grader's own arrays are never shared.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import signal
+import sys
 import threading
-import traceback
+import weakref
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any, NoReturn
 
 import numpy as np
 import pytest
 
-from autograder.submission import CONTRACT, load_package
+from autograder import wire
+from autograder.sandbox import Sandbox, Worker, WorkerDied
+from autograder.submission import CONTRACT
+
+SHARED_BYTES = 2**20
+"""Read-only arrays this large go to workers once, as files of the run's shared folder."""
+OUTPUT_LIMIT = 2_000
 
 
 class BudgetExceeded(BaseException):
@@ -100,49 +110,213 @@ def fail(message: str) -> NoReturn:
     pytest.fail(message, pytrace=False)
 
 
-def load_parts(folder: Path, names: tuple[str, ...], budget: float = 10.0) -> dict[str, Part]:
-    """Import each part's module from the submission folder, each within `budget`
-    seconds; a broken or slow one costs only itself."""
-    parts: dict[str, Part] = {}
-    try:
-        with time_limit(budget):
-            package = load_package(folder)
-    except BaseException as error:  # noqa: BLE001 - a broken __init__.py costs every part
-        problem = f"the submission's __init__.py does not import: {describe(error, folder)}"
-        return {name: Part(name, None, problem, folder) for name in names}
-    for name in names:
-        if not (folder / f"{name}.py").is_file():
-            problem = f"{name}.py is missing from the submission ({folder})"
-            parts[name] = Part(name, None, problem, folder)
-            continue
+class WorkerError(Exception):
+    """Student code in the worker went wrong; `kind` says how (unwritten, memory,
+    exception, unsendable, import), `message` says it for the student."""
+
+    def __init__(self, kind: str, message: str, missing: str | None = None) -> None:
+        super().__init__(message)
+        self.kind, self.message, self.missing = kind, message, missing
+
+
+@dataclass(frozen=True)
+class Remote:
+    """An array a call left in the worker (`function.keep(...)`), to pass to later calls
+    without copying it back and forth. shape and dtype are as the worker reported them."""
+
+    ref: int
+    shape: tuple[int, ...]
+    dtype: str
+    worker: Worker
+
+
+class Submission:
+    """A submission's modules, imported in a worker process of the run's sandbox.
+
+    The worker is started on first use and again after it ended (a crash, a kill after
+    a time budget); the parts imported before are imported again.
+    """
+
+    def __init__(
+        self, folder: Path, sandbox: Sandbox, *, import_budget: float, byte_limit: int
+    ) -> None:
+        self.folder, self.sandbox = folder, sandbox
+        self.import_budget, self.byte_limit = import_budget, byte_limit
+        self.worker: Worker | None = None
+        self.kinds: dict[str, dict[str, str]] = {}  # imported part: {name: function | value}
+        self.problems: dict[str, str] = {}  # part: why it cannot be used
+        self.memory_mb: float | None = None  # the current test's memory limit
+        self._shared: dict[int, tuple[np.ndarray[Any, Any], str]] = {}
+        self._forget: list[int] = []  # kept results the grader no longer holds
+
+    def parts(self, names: tuple[str, ...], skipped: str) -> dict[str, Part]:
+        """Import each of `names` (each within the import budget); the other parts of
+        the contract are reported as `skipped`."""
+        for name in names:
+            self._import(name)
+        for name in CONTRACT:
+            if name not in names:
+                self.problems[name] = skipped
+        return {name: Part(name, self) for name in CONTRACT}
+
+    def _import(self, part: str) -> None:
+        if not (self.folder / f"{part}.py").is_file():
+            self.problems[part] = f"{part}.py is missing from the submission ({self.folder})"
+            return
         try:
-            with time_limit(budget):
-                module = importlib.import_module(f"{package.__name__}.{name}")
+            with time_limit(self.import_budget):
+                kinds = self.request({"op": "import", "part": part, "names": list(CONTRACT[part])})
         except BudgetExceeded:
-            problem = (
-                f"importing {name}.py took longer than {budget:g} s: do no work at module "
-                "level (outside functions)"
+            self.problems[part] = (
+                f"importing {part}.py took longer than {self.import_budget:g} s: do no work "
+                "at module level (outside functions)"
             )
-            parts[name] = Part(name, None, problem, folder)
-        except BaseException as error:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
-            problem = f"{name}.py does not import: {describe(error, folder)}"
-            if isinstance(error, ModuleNotFoundError) and error.name in CONTRACT:
-                problem += (
+        except WorkerDied as error:
+            self.problems[part] = f"importing {part}.py ended the worker process ({error})"
+        except WorkerError as error:
+            self.problems[part] = error.message
+            if error.missing in CONTRACT:
+                self.problems[part] += (
                     f"; import the submission's own modules relatively: "
-                    f"from .{error.name} import ..."
+                    f"from .{error.missing} import ..."
                 )
-            parts[name] = Part(name, None, problem, folder)
         else:
-            parts[name] = Part(name, module, None, folder)
-    return parts
+            self.kinds[part] = {str(name): str(kind) for name, kind in kinds.items()}
+
+    def request(
+        self,
+        header: dict[str, Any],
+        values: tuple[Any, ...] = (),
+        substitutes: dict[str, Callable[..., Any]] | None = None,
+    ) -> Any:
+        """Send a request whose values are `values` (the header refers to them as
+        header["values"]) and return the answer's value; raises WorkerError, WorkerDied,
+        wire.ProtocolError, or what interrupted the wait (the worker is then ended)."""
+        worker = self._ready()
+        arrays: list[np.ndarray[Any, Any]] = []
+        header = {**header, "values": wire.pack(values, arrays, self._reference(worker))}
+        header["forget"], self._forget = self._forget, []
+        try:
+            worker.send(header, arrays)
+            while True:
+                answer, data = worker.receive(self.byte_limit)
+                if "callback" not in answer:
+                    break
+                self._call_back(worker, answer, data, substitutes or {})
+        except BaseException:
+            self.end_worker()
+            raise
+        output = answer.get("output")
+        if isinstance(output, str) and output:
+            sys.stdout.write(output[:OUTPUT_LIMIT] + "\n")
+        error = answer.get("error")
+        if error is not None:
+            if not isinstance(error, dict):
+                raise wire.ProtocolError("a malformed error")
+            missing = error.get("missing")
+            raise WorkerError(
+                str(error.get("kind")),
+                str(error.get("message"))[:OUTPUT_LIMIT],
+                missing if isinstance(missing, str) else None,
+            )
+        if "kept" in answer:
+            ref, shape, dtype = answer["kept"]
+            if not (isinstance(ref, int) and all(isinstance(n, int) for n in shape)):
+                raise wire.ProtocolError("a malformed kept result")
+            remote = Remote(ref, tuple(shape), str(dtype), worker)
+            weakref.finalize(remote, self._forget_later, ref)
+            return remote
+        return wire.unpack(answer.get("ok"), data)
+
+    def _forget_later(self, ref: int) -> None:
+        """The grader dropped a Remote: the worker frees it with the next request."""
+        self._forget.append(ref)
+
+    def end_worker(self) -> None:
+        """End the worker and everything it started; the next request starts another."""
+        self.worker = None
+        self.sandbox.stop()
+
+    def resident_mb(self) -> float:
+        """The worker's resident private memory now (MB; 0 without a worker)."""
+        if self.worker is None:
+            return 0.0
+        try:
+            with open(f"/proc/{self.worker.pid}/status") as status:
+                line = next(line for line in status if line.startswith("RssAnon:"))
+        except (OSError, StopIteration):
+            return 0.0
+        return int(line.split()[1]) / 1024
+
+    def _ready(self) -> Worker:
+        if self.worker is not None:
+            return self.worker
+        self.worker = worker = self.sandbox.start()
+        for part in list(self.kinds):  # a new worker: import what the last one had
+            try:
+                self.request({"op": "import", "part": part, "names": list(CONTRACT[part])})
+            except WorkerError as error:
+                self.problems[part] = error.message
+        return worker
+
+    def _reference(self, worker: Worker) -> Callable[[Any], Any]:
+        def reference(value: Any) -> Any:
+            if isinstance(value, Remote):
+                if value.worker is not worker:
+                    fail("a result kept in an earlier worker process is gone (it restarted)")
+                return {"R": value.ref}
+            if (
+                isinstance(value, np.ndarray)
+                and not value.flags.writeable
+                and value.nbytes >= SHARED_BYTES
+                and value.dtype.kind in "biuf"
+            ):
+                return {"F": self._share(value)}
+            return None
+
+        return reference
+
+    def _share(self, array: np.ndarray[Any, Any]) -> str:
+        """The name of `array`'s file in the shared folder, written on first use."""
+        if id(array) not in self._shared:
+            name = f"array-{len(self._shared)}.npy"
+            np.save(self.sandbox.shared / name, array, allow_pickle=False)
+            (self.sandbox.shared / name).chmod(0o644)
+            self._shared[id(array)] = (array, name)  # the array is kept: its id stays its
+        return self._shared[id(array)][1]
+
+    def _call_back(
+        self,
+        worker: Worker,
+        request: dict[str, Any],
+        data: list[np.ndarray[Any, Any]],
+        substitutes: dict[str, Callable[..., Any]],
+    ) -> None:
+        """Run the grader's function a substituted name stands for; answer the worker."""
+        name = request["callback"]
+        arrays: list[np.ndarray[Any, Any]] = []
+        if name not in substitutes:
+            worker.send({"error": f"{name} is not substituted now"}, [])
+            return
+        try:
+            args = wire.unpack(request.get("args"), data)
+            kwargs = wire.unpack(request.get("kwargs"), data)
+            if not (isinstance(args, tuple) and isinstance(kwargs, dict)):
+                raise TypeError("malformed arguments")
+            reply = {"ok": wire.pack(substitutes[name](*args, **kwargs), arrays)}
+        except Exception as error:  # noqa: BLE001 - told to student code, like numpy would
+            arrays = []
+            reply = {"error": f"{type(error).__name__}: {error}"[:OUTPUT_LIMIT]}
+        worker.send(reply, arrays)
 
 
 class Part:
     """One module of a submission (``knn``...), as graded tests call it."""
 
-    def __init__(self, name: str, module: ModuleType | None, problem: str | None, folder: Path):
-        self._name, self._module, self._problem, self._folder = name, module, problem, folder
+    def __init__(self, name: str, submission: Submission | None, problem: str = "") -> None:
+        self._name, self._submission, self._problem = name, submission, problem
         self._slow: set[str] = set()  # functions that ran past a test's time budget
+        self._substitutes: dict[str, Callable[..., Any]] = {}
 
     def __repr__(self) -> str:
         return f"<the submission's {self._name}.py>"
@@ -150,127 +324,117 @@ class Part:
     def __getattr__(self, attribute: str) -> Any:
         if attribute not in CONTRACT[self._name]:  # Python's and hypothesis' probes
             raise AttributeError(attribute)
-        if self._module is None:
-            unusable(str(self._problem))
-        if not hasattr(self._module, attribute):
+        submission = self._submission
+        if submission is None:
+            unusable(self._problem)
+        if self._name in submission.problems:
+            unusable(submission.problems[self._name])
+        kind = submission.kinds[self._name].get(attribute)
+        if kind is None:
             unusable(
                 f"{self._name}.py has no {attribute}: keep every name of the contract "
                 "(docs/student-api.md)"
             )
-        value = getattr(self._module, attribute)
-        if callable(value):
-            return _Function(f"{self._name}.{attribute}", value, self._folder, self._slow)
-        return readonly(value)
+        if kind == "function":
+            return _Function(self, attribute)
+        return self._run(attribute, {"op": "get", "part": self._name, "name": attribute})
+
+    def resident_mb(self) -> float:
+        """The resident private memory of the worker running this part (MB)."""
+        return 0.0 if self._submission is None else self._submission.resident_mb()
+
+    @contextlib.contextmanager
+    def memory_limit(self, megabytes: float) -> Iterator[None]:
+        """Within the block, calls may use `megabytes` of data memory (not above the
+        run's [limits] memory_mb)."""
+        submission = self._submission
+        saved = submission.memory_mb if submission else None
+        if submission is not None:
+            submission.memory_mb = megabytes
+        try:
+            yield
+        finally:
+            if submission is not None:
+                submission.memory_mb = saved
 
     @contextlib.contextmanager
     def substitute(self, **functions: Callable[..., Any]) -> Iterator[None]:
         """Within the block, the module's own calls of these names reach the grader's
         `functions` instead (for example svm_loss while neural_net.loss is graded), so a
         function is graded on its own code: a bug elsewhere is charged where it is."""
-        module = self._module
-        missing = object()
-        saved = {name: getattr(module, name, missing) for name in functions}
-        if module is not None:
-            for name, function in functions.items():
-                setattr(module, name, function)
+        saved, self._substitutes = self._substitutes, {**self._substitutes, **functions}
         try:
             yield
         finally:
-            if module is not None:
-                for name, original in saved.items():
-                    if original is missing:  # the submission lacks it: leave it lacking
-                        delattr(module, name)
-                    else:
-                        setattr(module, name, original)
+            self._substitutes = saved
+
+    def _run(
+        self, name: str, header: dict[str, Any], values: tuple[Any, ...] = (), **options: Any
+    ) -> Any:
+        """A request about `name` (``knn.compute_distances``), its problems turned into
+        failures of the test."""
+        what = f"{self._name}.{name}"
+        if what in self._slow:
+            unusable(
+                f"{what} ran past the time budget of an earlier test, so the tests after it "
+                "do not wait for it again: make it faster (vectorise it)"
+            )
+        assert self._submission is not None
+        try:
+            return self._submission.request(header, values, **options)
+        except BudgetExceeded:
+            self._slow.add(what)
+            raise
+        except KeyboardInterrupt:
+            if _stopping.is_set():  # the grader is being stopped
+                raise
+            fail(f"{what} was interrupted")
+        except WorkerError as error:
+            if error.kind == "unwritten":
+                unusable(error.message)
+            if error.kind == "memory":
+                limit = self._submission.memory_mb or self._submission.sandbox.limits.memory_mb
+                fail(f"{what} exceeded its memory limit of {limit:g} MB (MemoryError)")
+            if error.kind == "unsendable":
+                fail(
+                    f"{what} returned a value the grader cannot use: {error.message}; return"
+                    " numbers, numpy arrays, and lists, tuples or dicts of them"
+                )
+            fail(error.message)
+        except WorkerDied as error:
+            hint = ""
+            if "SIGKILL" in str(error) or "SIGSEGV" in str(error):
+                hint = " (out of memory or processes?)"
+            elif "exit code" in str(error):
+                hint = " (do not call exit, sys.exit or os._exit; or it ran out of memory)"
+            fail(f"{what} ended the worker process that runs the submission: {error}{hint}")
+        except wire.ProtocolError as error:
+            fail(f"{what}: the worker's answer was not plain data ({error})")
 
 
 class _Function:
-    def __init__(
-        self, name: str, function: Callable[..., Any], folder: Path, slow: set[str]
-    ) -> None:
-        self.name, self.function, self.folder, self.slow = name, function, folder, slow
+    """A function of a submission's module; calling it runs it in the worker."""
+
+    def __init__(self, part: Part, name: str) -> None:
+        self.part, self.name = part, name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.name in self.slow:
-            unusable(
-                f"{self.name} ran past the time budget of an earlier test, so the tests "
-                "after it do not wait for it again: make it faster (vectorise it)"
-            )
-        args = tuple(readonly(arg) for arg in args)
-        kwargs = {key: readonly(value) for key, value in kwargs.items()}
-        dicts = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, dict)]
-        before = [dict(arg) for arg in dicts]  # the values themselves, compared with `is`
-        try:
-            result = self.function(*args, **kwargs)
-        except NotImplementedError as error:
-            origin = traceback.extract_tb(error.__traceback__)[-1]
-            code = getattr(self.function, "__code__", None)
-            if code is not None and (origin.filename, origin.name) != (
-                code.co_filename,
-                code.co_name,
-            ):
-                unusable(
-                    f"{self.name} calls a function that is not written yet: "
-                    f"{describe(error, self.folder)}"
-                )
-            unusable(
-                f"{self.name} is not written yet: it raises NotImplementedError (fill its TODO)"
-            )
-        except BudgetExceeded:
-            self.slow.add(self.name)
-            raise
-        except pytest.fail.Exception:
-            raise
-        except KeyboardInterrupt:
-            if _stopping.is_set():  # the grader is being stopped, not the student's doing
-                raise
-            fail(f"{self.name} raised KeyboardInterrupt")
-        except BaseException as error:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
-            fail(f"{self.name} raised {describe(error, self.folder)}{_read_only_hint(error)}")
-        for arg, old in zip(dicts, before, strict=True):
-            if arg.keys() != old.keys() or any(arg[key] is not old[key] for key in old):
-                fail(
-                    f"{self.name} changed the dict it was given (keys {sorted(arg)}), which "
-                    "the contract forbids: work on a copy, params = {k: v.copy() ...}"
-                )
-        return result
+        return self._call(args, kwargs, keep=False)
 
+    def keep(self, *args: Any, **kwargs: Any) -> Any:
+        """Call it, leaving an array result in the worker (a Remote) for later calls."""
+        return self._call(args, kwargs, keep=True)
 
-def readonly(value: Any) -> Any:
-    """`value` with every array a read-only view; dicts, lists and tuples are copied."""
-    if isinstance(value, np.ndarray):
-        view = value.view()
-        view.flags.writeable = False
-        return view
-    if isinstance(value, dict):
-        return {key: readonly(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(readonly(item) for item in value)
-    return value
-
-
-def describe(error: BaseException, folder: Path) -> str:
-    """`ValueError: message (knn.py line 12: the line)`, the line being the last one of
-    the submission's own files in the traceback."""
-    text = f"{type(error).__name__}: {error}".rstrip(": ")
-    if isinstance(error, SyntaxError) and error.filename:
-        return f"{text} ({Path(error.filename).name} line {error.lineno})"
-    folder = folder.resolve()
-    frames = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if Path(frame.filename).resolve().is_relative_to(folder)
-    ]
-    if frames:
-        last = frames[-1]
-        text += f" ({Path(last.filename).name} line {last.lineno}: {(last.line or '').strip()})"
-    return text
-
-
-def _read_only_hint(error: BaseException) -> str:
-    if isinstance(error, ValueError) and "read-only" in str(error):
-        return (
-            "; the function changed one of its inputs in place, which the contract forbids:"
-            " work on a copy (for example X = X.copy() or params = {k: v.copy() ...})"
-        )
-    return ""
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, keep: bool) -> Any:
+        part = self.part
+        assert part._submission is not None
+        header = {
+            "op": "call",
+            "part": part._name,
+            "name": self.name,
+            "substitutes": sorted(part._substitutes),
+            "keep": keep,
+            "memory_mb": part._submission.memory_mb,
+        }
+        substitutes = dict(part._substitutes)
+        return part._run(self.name, header, (args, kwargs), substitutes=substitutes)

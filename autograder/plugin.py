@@ -8,10 +8,11 @@ appear in lifecycle order. Settings come from grading.toml only (through Config)
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections import Counter
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,18 @@ from autograder.harness import (
     BudgetExceeded,
     Part,
     PartialCredit,
+    Submission,
     Unusable,
-    load_parts,
+    fail,
     time_limit,
 )
+from autograder.sandbox import Limits, Sandbox, StartFailed
 from autograder.submission import PARTS
 
 OUTPUT_LIMIT = 2_000
 """Characters of a test's captured output (print calls in student code) that are kept."""
+RESERVE = 10.0
+"""Seconds of the run's budget kept for writing the results after the last test."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,10 @@ class Grader:
         self.fast = fast
         self.outcomes: list[Outcome] = []
         self._specs: dict[str, tuple[TestSpec, float]] = {}
+        budget = config.limits.run_budget
+        self.deadline = time.monotonic() + budget - min(RESERVE, budget / 10)
+        self.worker_info: dict[str, Any] = {}
+        self._submission: Submission | None = None
 
     # -- hooks, in lifecycle order -------------------------------------------------------
 
@@ -126,16 +135,29 @@ class Grader:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
-        budget = self._specs[item.nodeid][0].budget
+        spec = self._specs[item.nodeid][0]
+        run_budget = self.config.limits.run_budget
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            fail(f"not run: the run's time budget of {run_budget:g} s ran out before it")
+        budget = min(spec.budget, left)
+        if self._submission is not None:
+            self._submission.memory_mb = spec.memory_mb
         try:
             with time_limit(budget):
                 return (yield)
-        except BudgetExceeded as error:
+        except BudgetExceeded:
             # A plain failure: formatting the traceback of a signal raised inside a
             # student's loop can crash pytest's reporting.
-            pytest.fail(
-                f"The test {error}: is the code vectorised (no Python loops)?", pytrace=False
-            )
+            if budget < spec.budget:
+                fail(
+                    f"timed out after {budget:.3g} s: the run's time budget of "
+                    f"{run_budget:g} s ran out during this test"
+                )
+            fail(f"timed out after {budget:g} s, its time budget: is the code vectorised?")
+        finally:
+            if self._submission is not None:
+                self._submission.memory_mb = None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -174,16 +196,44 @@ class Grader:
         return self.config
 
     @pytest.fixture(scope="session")
-    def submission_parts(self) -> dict[str, Part]:
-        """The graded parts' modules (neural_net's tests also use linear_svm's svm_loss);
-        the others are not imported, so a broken one cannot slow this run."""
+    def submission_parts(self) -> Iterator[dict[str, Part]]:
+        """The graded parts' modules, imported in the run's worker process (neural_net's
+        tests also use linear_svm's svm_loss); the others are not imported, so a broken
+        one cannot slow this run. Every process of the run ends with the session."""
         wanted = {*self.parts, *(("linear_svm",) if "neural_net" in self.parts else ())}
         names = tuple(part for part in PARTS if part in wanted)
-        loaded = load_parts(self.submission, names, self.config.import_budget)
-        skipped = "not graded in this run (--part)"
-        return {
-            part: loaded.get(part) or Part(part, None, skipped, self.submission) for part in PARTS
-        }
+        limits = self.config.limits
+        most_mb = max([limits.memory_mb, *(a.memory_mb for a in self.config.accuracy.values())])
+        sandbox = Sandbox(
+            self.submission,
+            Limits(
+                memory_mb=int(limits.memory_mb),
+                processes=limits.processes,
+                file_mb=int(limits.file_mb),
+                blas_threads=self.config.blas_threads,
+                seed=self.config.seed,
+            ),
+        )
+        submission = Submission(
+            self.submission,
+            sandbox,
+            import_budget=self.config.import_budget,
+            byte_limit=int(2 * most_mb * 2**20),
+        )
+        self._submission = submission
+        try:
+            yield submission.parts(names, "not graded in this run (--part)")
+        finally:
+            sandbox.stop()
+            self.worker_info = {
+                "workers_started": sandbox.workers,
+                "isolation": sandbox.measures,
+                "user": sandbox.uid,
+                "limits": asdict(sandbox.limits),
+                "processes_left": len(sandbox.leftovers()),
+            }
+            sandbox.close()
+            self._submission = None
 
     @pytest.fixture(scope="session")
     def warmup(self, submission_parts: dict[str, Part]) -> Part:
@@ -230,6 +280,8 @@ def _judge(call: pytest.CallInfo[None]) -> tuple[str, float, str]:
         return "partial" if error.fraction > 0 else "failed", error.fraction, error.message
     if isinstance(error, Unusable):  # no counterexample would help
         return "failed", 0.0, error.msg or ""
+    if isinstance(error, StartFailed):
+        return "error", 0.0, f"autograder error: {error}"
     if isinstance(error, pytest.fail.Exception):
         return "failed", 0.0, "\n".join(filter(None, [error.msg, notes]))
     if call.when == "setup" or isinstance(error, pytest.skip.Exception):

@@ -7,7 +7,6 @@ K / HYPERPARAMS are used, on the split (or subset) and budgets of grading.toml's
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from types import TracebackType
@@ -16,19 +15,19 @@ from autograder.config import Config
 from autograder.evaluate import EVALUATORS, VALIDATION_SIZE, MnistData, TooSlow
 from autograder.harness import Part, PartialCredit, fail
 
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
 
 class PeakMemory:
-    """The peak resident memory (MB) above the level at entry, sampled every 5 ms."""
+    """The peak of `measure()` (resident memory, MB) above its level at entry, sampled
+    every 5 ms."""
 
-    def __init__(self) -> None:
+    def __init__(self, measure: Callable[[], float]) -> None:
+        self.measure = measure
         self.peak_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> PeakMemory:
-        self._base = _resident_mb()
+        self._base = self.measure()
         self._thread.start()
         return self
 
@@ -43,15 +42,7 @@ class PeakMemory:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.005):
-            self.peak_mb = max(self.peak_mb, _resident_mb() - self._base)
-
-
-def _resident_mb() -> float:
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * _PAGE / 2**20
-    except OSError:  # not Linux: memory is not measured
-        return 0.0
+            self.peak_mb = max(self.peak_mb, self.measure() - self._base)
 
 
 def mnist_accuracy(
@@ -64,7 +55,7 @@ def mnist_accuracy(
     spec = grading.accuracy[part]
     data = mnist.subset(spec.train_size, spec.test_size, grading.seed)
     options = {"budget": spec.budget} if part == "knn" else {}
-    with PeakMemory() as memory:
+    with module.memory_limit(spec.memory_mb), PeakMemory(module.resident_mb) as memory:
         try:
             result = EVALUATORS[part](module, data, **options)
         except TooSlow as error:
