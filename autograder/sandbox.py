@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import fcntl
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -84,6 +85,11 @@ class Worker:
             raise WorkerDied(self.ending()) from error
 
     def receive(self, byte_limit: int) -> tuple[dict[str, Any], list[np.ndarray[Any, Any]]]:
+        """The worker's next message; WorkerDied when it ended first (even if a process
+        it started still holds its end of the pipe)."""
+        while not select.select([self.incoming], [], [], 0.05)[0]:
+            if self.process.poll() is not None:
+                raise WorkerDied(self.ending())
         try:
             return wire.receive(self.incoming, byte_limit)
         except EOFError as error:
@@ -117,7 +123,7 @@ class Sandbox:
         self.workers = 0
         self.measures: list[str] = []  # the isolation the last worker applied
         self.current: Worker | None = None
-        self._children_before = {pid for pid, _, _ in _processes(parent=os.getpid())}
+        self._children_before = {pid for pid, _, _ in processes(parent=os.getpid())}
         _become_subreaper()
 
     def start(self) -> Worker:
@@ -161,7 +167,9 @@ class Sandbox:
         log.close()
         os.close(to_worker[0])
         os.close(from_worker[1])
-        worker = Worker(process, os.fdopen(from_worker[0], "rb"), os.fdopen(to_worker[1], "wb"))
+        worker = Worker(
+            process, os.fdopen(from_worker[0], "rb", buffering=0), os.fdopen(to_worker[1], "wb")
+        )
         self.current = worker
         setup = {
             "folder": str(folder),
@@ -225,7 +233,7 @@ class Sandbox:
             _reap([pid for pid, _, _ in suspects])
 
     def _suspects(self, worker: Worker | None) -> list[tuple[int, int, int]]:
-        table = _processes()
+        table = processes()
         if self.uid is not None:  # every process of the run's own user
             return [entry for entry in table if entry[2] == self.uid]
         me, known = os.getpid(), self._children_before
@@ -306,7 +314,7 @@ def _claim_user() -> tuple[int, IO[str]]:
     raise RuntimeError(f"every worker user id {UIDS.start}-{UIDS.stop - 1} is in use")
 
 
-def _processes(parent: int | None = None) -> list[tuple[int, int, int]]:
+def processes(parent: int | None = None) -> list[tuple[int, int, int]]:
     """(pid, parent pid, real uid) of every process (of `parent`'s children only)."""
     table = []
     for name in os.listdir("/proc"):

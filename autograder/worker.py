@@ -45,8 +45,9 @@ PACKAGE = "submission"
 OUTPUT_LIMIT = 2_000
 """Characters of a call's printed output sent back; the rest is counted, not kept."""
 PRELOAD = (
-    "abc bisect collections collections.abc copy dataclasses enum functools heapq "
-    "itertools math mmap numbers operator random re statistics string time typing warnings "
+    "abc bisect collections collections.abc contextlib copy dataclasses enum functools gc "
+    "encodings.idna heapq io itertools json math mmap numbers operator pathlib random re signal socket "
+    "statistics string struct subprocess threading time typing warnings "
     "numpy.linalg numpy.random numpy.fft numpy.lib.stride_tricks"
 ).split()
 """Modules imported before the lockdown, so that student code can import them after."""
