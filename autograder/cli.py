@@ -172,9 +172,11 @@ def _run_grade(args: argparse.Namespace) -> int:
         )
     except BaseException as error:  # noqa: BLE001 - a results file is written whatever happens
         partial = getattr(error, "partial", None)
-        if partial is not None:
+        if partial is not None:  # what was graded, and a visible test saying what failed
             results = report.gradescope(partial)
             results["output"] = f"AUTOGRADER ERROR: {error}. " + results["output"]
+            elapsed = time.perf_counter() - start
+            results["tests"] += report.grader_failure(error, elapsed)["tests"]
         else:
             results = report.grader_failure(error, time.perf_counter() - start)
         report.write_json(args.results, results)

@@ -39,12 +39,22 @@ class MnistData:
     y_test: Array
 
     @classmethod
-    def load(cls, data_dir: Path | None = None, configured: Path | None = None) -> MnistData:
+    def load(
+        cls,
+        data_dir: Path | None = None,
+        configured: Path | None = None,
+        *,
+        folder: Path | None = None,
+    ) -> MnistData:
         """Both splits, found by autograder.mnist's lookup: `data_dir` (--data), then
-        $MNIST_DIR, then `configured` (grading.toml's [data] dir), then the cache."""
-        X_train, y_train = load_mnist("train", data_dir=data_dir, configured=configured)
-        X_test, y_test = load_mnist("test", data_dir=data_dir, configured=configured)
-        return cls(*_readonly(X_train, y_train, X_test, y_test))
+        $MNIST_DIR, then `configured` (grading.toml's [data] dir), then the cache. With
+        a `folder`, X_train and X_test are memory maps of mnist-train.npy and
+        mnist-test.npy written there (the grader shares them with its workers)."""
+        splits: list[Array] = []
+        for split in ("train", "test"):
+            out = None if folder is None else folder / f"mnist-{split}.npy"
+            splits += load_mnist(split, data_dir=data_dir, configured=configured, out=out)
+        return cls(*_readonly(*splits))
 
     def subset(self, train_size: int | None, test_size: int | None, seed: int) -> MnistData:
         """A deterministic subset (rows chosen by default_rng(seed), kept in file order);

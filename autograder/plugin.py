@@ -227,7 +227,7 @@ class Grader:
             sandbox.stop()
             self.worker_info = {
                 "workers_started": sandbox.workers,
-                "isolation": sandbox.measures,
+                **sandbox.about,
                 "user": sandbox.uid,
                 "limits": asdict(sandbox.limits),
                 "processes_left": len(sandbox.leftovers()),
@@ -258,9 +258,16 @@ class Grader:
         return np.random.default_rng([self.config.seed, name])
 
     @pytest.fixture(scope="session")
-    def mnist(self) -> Iterator[MnistData]:
-        """The standard MNIST split, loaded once per run."""
-        yield MnistData.load(self.data, configured=self.config.data.dir)
+    def mnist(self, submission_parts: dict[str, Part]) -> MnistData:
+        """The standard MNIST split, loaded once per run, as memory maps of files the
+        worker maps too (one copy in memory for both processes)."""
+        submission = self._submission
+        folder = None if submission is None else submission.sandbox.shared
+        data = MnistData.load(self.data, configured=self.config.data.dir, folder=folder)
+        if submission is not None:
+            submission.adopt(data.X_train)  # type: ignore[arg-type]
+            submission.adopt(data.X_test)  # type: ignore[arg-type]
+        return data
 
 
 def test_key(item: pytest.Item) -> str:

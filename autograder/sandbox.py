@@ -121,10 +121,15 @@ class Sandbox:
         if os.geteuid() == 0:
             self.uid, self._lock = _claim_user()
         self.workers = 0
-        self.measures: list[str] = []  # the isolation the last worker applied
+        self.about: dict[str, Any] = {}  # the last worker's isolation, versions, BLAS
         self.current: Worker | None = None
         self._children_before = {pid for pid, _, _ in processes(parent=os.getpid())}
         _become_subreaper()
+
+    @property
+    def measures(self) -> list[str]:
+        """The isolation the last worker applied (network namespace, limits, user...)."""
+        return [str(measure) for measure in self.about.get("measures", [])]
 
     def start(self) -> Worker:
         """A new worker with a fresh copy of the submission, locked down and ready."""
@@ -190,7 +195,10 @@ class Sandbox:
         except (WorkerDied, wire.ProtocolError) as error:
             problem = (self.root / "worker-start.log").read_text(errors="replace")[-2000:]
             raise StartFailed(f"the worker process did not start ({error}): {problem}") from error
-        self.measures = [str(item) for item in wire.unpack(answer["ok"], [])["measures"]]
+        about = wire.unpack(answer.get("ok"), [])
+        if not isinstance(about, dict):
+            raise StartFailed(f"the worker process did not start: {str(answer)[:500]}")
+        self.about = {str(key): value for key, value in about.items()}
         return worker
 
     def stop(self) -> None:

@@ -6,8 +6,8 @@ document, then the raw bytes of each array it lists. The document is
 header are JSON scalars (None, bool, int, float including NaN and inf, str) or one-key
 tags: ``{"L": [...]}`` list, ``{"T": [...]}`` tuple, ``{"D": [[key, value], ...]}`` dict,
 ``{"A": i}`` the i-th array, ``{"S": i}`` a numpy scalar held as the i-th (0-d) array,
-``{"R": n}`` an object kept on the worker's side, ``{"F": name}`` a file of the run's
-shared data folder.
+``{"R": n}`` an object kept on the worker's side, ``{"F": [name, start, stop]}`` rows of
+a file of the run's shared data folder.
 
 Decoding checks everything: dtypes are numeric or bool (no object, no structured
 dtype), sizes are bounded, nesting is bounded, tags are known. Arrays decoded by the
@@ -100,11 +100,22 @@ def unpack(
 ) -> Any:
     """The value of a JSON node. `resolve(tag, argument)` turns the tags R and F into
     values; without it they are refused."""
-    count = [0]
+    return _Unpacker(arrays, resolve).walk(node, 0)
 
-    def walk(node: Any, depth: int) -> Any:
-        count[0] += 1
-        if depth > DEPTH_LIMIT or count[0] > ITEM_LIMIT:
+
+class _Unpacker:
+    """One unpack: its arrays, resolver and item count. (A plain object rather than a
+    recursive closure: a closure that refers to itself is a reference cycle, and kept
+    the arrays of every message alive until the garbage collector ran.)"""
+
+    def __init__(
+        self, arrays: list[np.ndarray[Any, Any]], resolve: Callable[[str, Any], Any] | None
+    ) -> None:
+        self.arrays, self.resolve, self.count = arrays, resolve, 0
+
+    def walk(self, node: Any, depth: int) -> Any:
+        self.count += 1
+        if depth > DEPTH_LIMIT or self.count > ITEM_LIMIT:
             raise ProtocolError("a value nested too deep or with too many items")
         if node is None or type(node) in (bool, int, float, str):
             return node
@@ -112,27 +123,25 @@ def unpack(
             raise ProtocolError(f"an untagged {type(node).__name__}")
         ((tag, argument),) = node.items()
         if tag in ("L", "T") and type(argument) is list:
-            items = [walk(item, depth + 1) for item in argument]
+            items = [self.walk(item, depth + 1) for item in argument]
             return items if tag == "L" else tuple(items)
         if tag == "D" and type(argument) is list:
             result = {}
             for pair in argument:
                 if type(pair) is not list or len(pair) != 2 or type(pair[0]) not in (str, int):
                     raise ProtocolError("a malformed dict entry")
-                result[pair[0]] = walk(pair[1], depth + 1)
+                result[pair[0]] = self.walk(pair[1], depth + 1)
             return result
-        if tag in ("A", "S") and type(argument) is int and 0 <= argument < len(arrays):
-            array = arrays[argument]
+        if tag in ("A", "S") and type(argument) is int and 0 <= argument < len(self.arrays):
+            array = self.arrays[argument]
             if tag == "A":
                 return array
             if array.shape == ():
                 return array[()]
             raise ProtocolError("a scalar that is not 0-dimensional")
-        if tag in ("R", "F") and resolve is not None:
-            return resolve(tag, argument)
+        if tag in ("R", "F") and self.resolve is not None:
+            return self.resolve(tag, argument)
         raise ProtocolError(f"an unknown tag {tag!r}")
-
-    return walk(node, 0)
 
 
 # -- messages <-> bytes --------------------------------------------------------------------
@@ -173,10 +182,12 @@ def receive(
         raise ProtocolError(f"{total / 2**20:.0f} MB of arrays, over the {byte_limit} bytes")
     arrays = []
     for dtype, shape in shapes:
-        buffer = bytearray(dtype.itemsize * math.prod(shape))
-        _read_into(stream, buffer)
-        view: Any = memoryview(buffer).toreadonly() if readonly else buffer
-        arrays.append(np.frombuffer(view, dtype=dtype).reshape(shape))
+        array = np.empty(shape, dtype=dtype)  # not zeroed: the stream fills it
+        if array.nbytes:
+            _read_into(stream, memoryview(array.reshape(-1)).cast("B"))  # type: ignore[arg-type]
+        if readonly:  # for good: a view of an immutable buffer
+            array = np.frombuffer(memoryview(array).toreadonly(), dtype=dtype).reshape(shape)  # type: ignore[arg-type]
+        arrays.append(array)
     return document["h"], arrays
 
 
@@ -199,14 +210,13 @@ def _checked(item: Any) -> tuple[np.dtype[Any], tuple[int, ...]]:
 
 def _read(stream: IO[bytes], size: int, *, at_start: bool = False) -> bytes:
     buffer = bytearray(size)
-    _read_into(stream, buffer, at_start=at_start)
+    _read_into(stream, memoryview(buffer), at_start=at_start)
     return bytes(buffer)
 
 
-def _read_into(stream: IO[bytes], buffer: bytearray, *, at_start: bool = False) -> None:
-    view = memoryview(buffer)
+def _read_into(stream: IO[bytes], view: memoryview, *, at_start: bool = False) -> None:
     done = 0
-    while done < len(buffer):
+    while done < len(view):
         got = stream.readinto(view[done:])  # type: ignore[attr-defined]
         if not got:
             if at_start and done == 0:

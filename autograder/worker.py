@@ -45,9 +45,9 @@ PACKAGE = "submission"
 OUTPUT_LIMIT = 2_000
 """Characters of a call's printed output sent back; the rest is counted, not kept."""
 PRELOAD = (
-    "abc bisect collections collections.abc contextlib copy dataclasses enum functools gc "
-    "encodings.idna heapq io itertools json math mmap numbers operator pathlib random re signal socket "
-    "statistics string struct subprocess threading time typing warnings "
+    "abc bisect collections collections.abc contextlib copy dataclasses encodings.idna enum "
+    "functools gc heapq io itertools json math mmap numbers operator pathlib random re "
+    "signal socket statistics string struct subprocess threading time typing warnings "
     "numpy.linalg numpy.random numpy.fft numpy.lib.stride_tricks"
 ).split()
 """Modules imported before the lockdown, so that student code can import them after."""
@@ -58,12 +58,18 @@ def main() -> None:
     incoming = os.fdopen(int(sys.argv[2]), "rb")
     outgoing = os.fdopen(int(sys.argv[3]), "wb")
     setup, _ = wire.receive(incoming, 2**20)
+    blas = _blas()
     measures = lockdown(setup)
-    wire.send(
-        outgoing,
-        {"ok": {"D": [["measures", {"L": measures}], ["pid", os.getpid()]]}},
-        [],
-    )
+    about = {
+        "measures": measures,
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "blas": blas,
+        "seed": setup["seed"],
+        "float": str(np.result_type(float)),
+    }
+    arrays: list[np.ndarray[Any, Any]] = []
+    wire.send(outgoing, {"ok": wire.pack(about, arrays)}, arrays)
     Session(incoming, outgoing, Path(setup["folder"]), Path(setup["shared"])).serve()
 
 
@@ -106,6 +112,20 @@ def lockdown(setup: dict[str, Any]) -> list[str]:
     random.seed(setup["seed"])
     np.random.seed(setup["seed"])
     return measures
+
+
+def _blas() -> list[str]:
+    """The BLAS libraries numpy loaded and their thread counts (set by the sandbox's
+    environment), read before the lockdown."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover - a dependency of the grader
+        return []
+    return [
+        f"{lib.get('internal_api')} {lib.get('version')}: {lib.get('num_threads')} thread(s)"
+        for lib in threadpool_info()
+        if lib.get("user_api") == "blas"
+    ]
 
 
 def _libc() -> Any:
@@ -207,12 +227,12 @@ class Session:
     def resolve(self, tag: str, argument: Any) -> Any:
         if tag == "R":
             return self.kept[argument]
-        if not SHARED_FILE.fullmatch(argument):
-            raise wire.ProtocolError(f"a bad shared file name {argument!r}")
-        if argument not in self.files:
-            array = np.load(self.shared / argument, mmap_mode="r", allow_pickle=False)
-            self.files[argument] = array
-        return self.files[argument]
+        name, start, stop = argument  # rows start:stop of a file of the shared folder
+        if not SHARED_FILE.fullmatch(name):
+            raise wire.ProtocolError(f"a bad shared file name {name!r}")
+        if name not in self.files:
+            self.files[name] = np.load(self.shared / name, mmap_mode="r", allow_pickle=False)
+        return self.files[name][start:stop]
 
     # -- operations ------------------------------------------------------------------
 

@@ -288,3 +288,5 @@ def test_sigterm_keeps_the_tests_graded_so_far(tmp_path: Path) -> None:
     data = json.loads(results.read_text())
     assert data["output"].startswith("AUTOGRADER ERROR: grading was interrupted")
     assert [test["status"] for test in data["tests"]][:3] == ["passed"] * 3
+    assert data["tests"][-1]["name"] == "autograder error"
+    assert data["tests"][-1]["visibility"] == "visible"
