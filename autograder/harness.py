@@ -148,6 +148,7 @@ class Submission:
         self.memory_mb: float | None = None  # the current test's memory limit
         self._shared: dict[int, tuple[np.ndarray[Any, Any], str]] = {}
         self._forget: list[int] = []  # kept results the grader no longer holds
+        self._inputs: list[np.ndarray[Any, Any]] = []  # the arrays of the current request
 
     def parts(self, names: tuple[str, ...], skipped: str) -> dict[str, Part]:
         """Import each of `names` (each within the import budget); the other parts of
@@ -173,6 +174,8 @@ class Submission:
             )
         except WorkerDied as error:
             self.problems[part] = f"importing {part}.py ended the worker process ({error})"
+        except wire.ProtocolError as error:
+            self.problems[part] = f"importing {part}.py broke the worker's channel ({error})"
         except WorkerError as error:
             self.problems[part] = error.message
             if error.missing in CONTRACT:
@@ -181,6 +184,9 @@ class Submission:
                     f"from .{error.missing} import ..."
                 )
         else:
+            if not isinstance(kinds, dict):
+                self.problems[part] = f"importing {part}.py broke the worker's channel"
+                return
             self.kinds[part] = {str(name): str(kind) for name, kind in kinds.items()}
 
     def request(
@@ -196,6 +202,7 @@ class Submission:
         arrays: list[np.ndarray[Any, Any]] = []
         header = {**header, "values": wire.pack(values, arrays, self._reference(worker))}
         header["forget"], self._forget = self._forget, []
+        self._inputs = arrays  # callbacks may not pass arrays larger than these
         try:
             worker.send(header, arrays)
             while True:
@@ -206,6 +213,16 @@ class Submission:
         except BaseException:
             self.end_worker()
             raise
+        try:
+            return self._value(answer, data, worker)
+        except (TypeError, ValueError, KeyError, RecursionError) as problem:
+            self.end_worker()
+            raise wire.ProtocolError(f"a malformed answer ({type(problem).__name__})") from None
+
+    def _value(
+        self, answer: dict[str, Any], data: list[np.ndarray[Any, Any]], worker: Worker
+    ) -> Any:
+        """The value of a worker's answer; WorkerError for an error it reports."""
         output = answer.get("output")
         if isinstance(output, str) and output:
             sys.stdout.write(output[:OUTPUT_LIMIT] + "\n")
@@ -224,17 +241,20 @@ class Submission:
             if not (isinstance(ref, int) and all(isinstance(n, int) for n in shape)):
                 raise wire.ProtocolError("a malformed kept result")
             remote = Remote(ref, tuple(shape), str(dtype), worker)
-            weakref.finalize(remote, self._forget_later, ref)
+            weakref.finalize(remote, self._forget_later, worker, ref)
             return remote
         return wire.unpack(answer.get("ok"), data)
 
-    def _forget_later(self, ref: int) -> None:
-        """The grader dropped a Remote: the worker frees it with the next request."""
-        self._forget.append(ref)
+    def _forget_later(self, worker: Worker, ref: int) -> None:
+        """The grader dropped a Remote: its worker frees it with the next request (a
+        later worker never had it, and may hold another result under that number)."""
+        if worker is self.worker:
+            self._forget.append(ref)
 
     def end_worker(self) -> None:
         """End the worker and everything it started; the next request starts another."""
         self.worker = None
+        self._forget = []
         self.sandbox.stop()
 
     def resident_mb(self) -> float:
@@ -292,6 +312,8 @@ class Submission:
         for mapped, name in self._shared.values():
             if array.dtype != mapped.dtype or array.shape[1:] != mapped.shape[1:]:
                 continue
+            if not (mapped.flags.c_contiguous and mapped.ndim and mapped.strides[0] > 0):
+                continue
             row = mapped.strides[0]
             offset = array.ctypes.data - mapped.ctypes.data
             if array.flags.c_contiguous and offset >= 0 and offset % row == 0:
@@ -314,7 +336,7 @@ class Submission:
         """Run the grader's function a substituted name stands for; answer the worker."""
         name = request["callback"]
         arrays: list[np.ndarray[Any, Any]] = []
-        if name not in substitutes:
+        if not isinstance(name, str) or name not in substitutes:
             worker.send({"error": f"{name} is not substituted now"}, [])
             return
         try:
@@ -322,6 +344,9 @@ class Submission:
             kwargs = wire.unpack(request.get("kwargs"), data)
             if not (isinstance(args, tuple) and isinstance(kwargs, dict)):
                 raise TypeError("malformed arguments")
+            largest = max((n for array in self._inputs for n in array.shape), default=0)
+            if any(n > max(largest, 1_000) for array in data for n in array.shape):
+                raise ValueError(f"an array larger than any the grader passed ({largest})")
             reply = {"ok": wire.pack(substitutes[name](*args, **kwargs), arrays)}
         except Exception as error:  # noqa: BLE001 - told to student code, like numpy would
             arrays = []

@@ -36,6 +36,8 @@ from autograder.submission import PARTS
 
 OUTPUT_LIMIT = 2_000
 """Characters of a test's captured output (print calls in student code) that are kept."""
+ANSWER_MB = 256
+"""The most array data one answer of a worker may hold (the grader allocates it)."""
 RESERVE = 10.0
 """Seconds of the run's budget kept for writing the results after the last test."""
 
@@ -218,7 +220,7 @@ class Grader:
             self.submission,
             sandbox,
             import_budget=self.config.import_budget,
-            byte_limit=int(2 * most_mb * 2**20),
+            byte_limit=int(min(2 * most_mb, ANSWER_MB) * 2**20),
         )
         self._submission = submission
         try:

@@ -20,6 +20,7 @@ import os
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -156,7 +157,9 @@ class Sandbox:
         process = subprocess.Popen(
             [
                 sys.executable,
-                *("-s", "-P", "-B", "-c", _BOOTSTRAP),
+                *_FLAGS,
+                "-c",
+                _BOOTSTRAP,
                 str(Path(autograder.__file__).resolve().parent.parent),
                 str(to_worker[0]),
                 str(from_worker[1]),
@@ -205,14 +208,15 @@ class Sandbox:
         """End the current worker and every process it started."""
         worker, self.current = self.current, None
         if worker is not None:
-            for stream in (worker.incoming, worker.outgoing):
-                with contextlib.suppress(OSError):
-                    stream.close()
             with contextlib.suppress(ProcessLookupError):
                 worker.process.kill()
         self._kill_leftovers(worker)
         if worker is not None:
             worker.process.wait()
+            # Closed only now: a close flushes, and a full pipe nobody reads blocks forever.
+            for stream in (worker.incoming, worker.outgoing):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.close()
         for folder in self.root.glob("work-*"):
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -231,6 +235,7 @@ class Sandbox:
     def _kill_leftovers(self, worker: Worker | None) -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
+            _reap([pid for pid, _, _ in processes(parent=os.getpid(), zombies=True)])
             suspects = self._suspects(worker)
             if not suspects:
                 return
@@ -255,6 +260,9 @@ class Sandbox:
         return [entry for entry in table if entry[0] in found and entry[0] != me]
 
 
+_FLAGS = ("-s", "-P", "-B") if sys.version_info >= (3, 11) else ("-I", "-B")
+"""No user site, no working folder on the path, no .pyc files. (-P is 3.11's; 3.10's -I
+also ignores PYTHONHASHSEED, so string hashes there vary between runs.)"""
 _BOOTSTRAP = (
     "import sys; sys.path.insert(0, sys.argv[1]); from autograder.worker import main; "
     "del sys.path[0]; main()"
@@ -311,8 +319,15 @@ def _copy(source: Path, target: Path, uid: int | None) -> None:
 
 def _claim_user() -> tuple[int, IO[str]]:
     """A user id no other run on this machine uses (a lock file held for the run)."""
+    folder = Path("/tmp/autograder-users")  # fixed: every run on the machine sees it
+    folder.mkdir(mode=0o700, exist_ok=True)
+    status = folder.lstat()
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid != 0 or status.st_mode & 0o022:
+        raise StartFailed(f"{folder} must be a folder of root's that only root can write")
     for uid in UIDS:
-        lock = open(Path(tempfile.gettempdir()) / f".autograder-user-{uid}.lock", "w")  # noqa: SIM115
+        path = folder / f"{uid}.lock"
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        lock = os.fdopen(descriptor, "r+")
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -322,8 +337,9 @@ def _claim_user() -> tuple[int, IO[str]]:
     raise RuntimeError(f"every worker user id {UIDS.start}-{UIDS.stop - 1} is in use")
 
 
-def processes(parent: int | None = None) -> list[tuple[int, int, int]]:
-    """(pid, parent pid, real uid) of every process (of `parent`'s children only)."""
+def processes(parent: int | None = None, zombies: bool = False) -> list[tuple[int, int, int]]:
+    """(pid, parent pid, real uid) of every live process (of `parent`'s children only;
+    zombies only, with `zombies`)."""
     table = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -335,7 +351,7 @@ def processes(parent: int | None = None) -> list[tuple[int, int, int]]:
                 uid = next(line for line in status if line.startswith("Uid:")).split()[1]
         except (OSError, StopIteration, IndexError):
             continue  # it ended meanwhile
-        if fields[0] == "Z":
+        if (fields[0] == "Z") != zombies:
             continue
         if parent is None or int(fields[1]) == parent:
             table.append((int(name), int(fields[1]), int(uid)))

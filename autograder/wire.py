@@ -30,8 +30,8 @@ import numpy as np
 
 MAGIC = b"AGW1"
 PREFIX = struct.Struct("<4sQ")
-DOCUMENT_LIMIT = 16 * 2**20
-"""Bytes of one message's JSON document."""
+DOCUMENT_LIMIT = 4 * 2**20
+"""Bytes of one message's JSON document (arrays travel beside it, not in it)."""
 DEPTH_LIMIT = 32
 ITEM_LIMIT = 1_000_000
 DTYPE = re.compile(r"[<>|=]?[biufc][0-9]{1,2}")
@@ -182,7 +182,10 @@ def receive(
         raise ProtocolError(f"{total / 2**20:.0f} MB of arrays, over the {byte_limit} bytes")
     arrays = []
     for dtype, shape in shapes:
-        array = np.empty(shape, dtype=dtype)  # not zeroed: the stream fills it
+        try:
+            array = np.empty(shape, dtype=dtype)  # not zeroed: the stream fills it
+        except (ValueError, MemoryError):
+            raise ProtocolError(f"an array of shape {shape} cannot be made") from None
         if array.nbytes:
             _read_into(stream, memoryview(array.reshape(-1)).cast("B"))  # type: ignore[arg-type]
         if readonly:  # for good: a view of an immutable buffer

@@ -101,6 +101,9 @@ def lockdown(setup: dict[str, Any]) -> list[str]:
         os.setresgid(setup["uid"], setup["uid"], setup["uid"])
         os.setresuid(setup["uid"], setup["uid"], setup["uid"])
         measures.append(f"user {setup['uid']}")
+    libc = _libc()
+    libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid program gives rights back
+    libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG: SIGKILL if the grader dies (after setuid)
     abi = landlock(setup["readable"], setup["writable"])
     if abi:
         measures.append(f"landlock v{abi}")
@@ -173,8 +176,6 @@ def landlock(readable: list[str], writable: list[str]) -> int:
             if syscall(ctypes.c_long(445), fd, 1, ctypes.byref(rule), 0) != 0:
                 raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")
             os.close(parent)
-    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
     if syscall(ctypes.c_long(446), fd, 0) != 0:
         raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
     os.close(fd)

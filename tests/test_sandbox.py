@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from autograder.harness import Submission
@@ -35,6 +36,10 @@ PROBE = textwrap.dedent(
 
     def square_jacobian(*args):
         return None
+
+
+    def row_sums(X):
+        return np.asarray(X).sum(axis=1)
 
 
     sigmoid_neuron = matmul_backward = square_jacobian
@@ -323,3 +328,11 @@ def test_the_workers_files_are_gone_after_close(probe: Probe) -> None:
     assert (cwd / "scribble.txt").is_file()
     probe.sandbox.close()
     assert not probe.sandbox.root.exists()
+
+
+def test_rows_of_a_read_only_array_reach_the_worker_as_they_are(probe: Probe) -> None:
+    # 3.2 MB, read-only: shared as a file; a strided view first, then rows by address
+    B = np.arange(4_000 * 100, dtype=np.float64).reshape(4_000, 100)
+    B.flags.writeable = False
+    for view in (B[::2], B[:1_000], B[1_000:3_000], B[::-1], B):
+        assert np.array_equal(probe("row_sums", view), view.sum(axis=1))

@@ -7,9 +7,7 @@ with the grader's numpy code, never with the submission's compute_distances.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -31,10 +29,6 @@ MNIST_SIZED = (5_000, 500, 784)
 SEVENTHS = (np.arange(64).reshape(8, 8) % 5 + 1) / 7
 """Rows on which ||a||^2 - 2 a.a + ||a||^2 rounds below 0 (3 to 5 of the 8 rows, in each of
 six common ways to write it): the square root gives NaN unless it is clamped first."""
-EXTRA_ADDRESS_SPACE_MB = 4_096
-"""What the slow tests let the submission allocate: an (N_test, N_train, D) array of
-differences (15 GB at MNIST_SIZED) raises MemoryError instead of calling in the kernel's
-out-of-memory killer, which would end the whole grader without a result."""
 
 
 def euclidean(X_train: Array, X_test: Array) -> Array:
@@ -380,28 +374,6 @@ def test_predict_labels_leaves_its_inputs_unchanged(knn: Part, rng: np.random.Ge
 # --- full size --------------------------------------------------------------------------
 
 
-@contextmanager
-def address_space_cap(extra_mb: float = EXTRA_ADDRESS_SPACE_MB) -> Iterator[None]:
-    """Allocations beyond the process's current address space plus `extra_mb` raise
-    MemoryError while inside (Linux; elsewhere nothing is limited)."""
-    try:
-        import resource
-
-        with open("/proc/self/statm") as statm:
-            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (ImportError, OSError):
-        yield
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = size + int(extra_mb * 2**20)
-    cap = min(limit for limit in (cap, soft, hard) if limit != resource.RLIM_INFINITY)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-
 @pytest.fixture(scope="module")
 def mnist_sized(grading: Config) -> tuple[Array, Array]:
     """Uniform [0, 1] images of MNIST's width, made before the timed test starts (which
@@ -420,8 +392,7 @@ def test_compute_distances_is_vectorised_at_mnist_size(
     # The time budget (grading.toml) fails this test when a Python loop runs over examples
     X_train, X_test = mnist_sized
     try:
-        with address_space_cap():
-            dists = knn.compute_distances(X_train, X_test)
+        dists = knn.compute_distances(X_train, X_test)  # the worker's memory limit holds
     except pytest.fail.Exception as failure:
         if "MemoryError" not in str(failure):
             raise
@@ -442,5 +413,4 @@ def test_mnist_test_accuracy_reaches_the_full_credit_tier(
     grading: Config,
     record_property: Callable[[str, str], None],
 ) -> None:
-    with address_space_cap():
-        mnist_accuracy("knn", knn, mnist, grading, record_property)
+    mnist_accuracy("knn", knn, mnist, grading, record_property)
