@@ -199,6 +199,7 @@ class Submission:
         header["values"]) and return the answer's value; raises WorkerError, WorkerDied,
         wire.ProtocolError, or what interrupted the wait (the worker is then ended)."""
         worker = self._ready()
+        self.sandbox.memory_limit(self.memory_mb or self.sandbox.limits.memory_mb)
         arrays: list[np.ndarray[Any, Any]] = []
         header = {**header, "values": wire.pack(values, arrays, self._reference(worker))}
         header["forget"], self._forget = self._forget, []
@@ -446,6 +447,12 @@ class Part:
                 )
             fail(error.message)
         except WorkerDied as error:
+            if self._submission.sandbox.ran_out_of_memory():
+                limit = self._submission.memory_mb or self._submission.sandbox.limits.memory_mb
+                fail(
+                    f"{what} exceeded its memory limit of {limit:g} MB: the kernel ended the "
+                    "worker process that ran it"
+                )
             hint = ""
             if "SIGKILL" in str(error) or "SIGSEGV" in str(error):
                 hint = " (out of memory or processes?)"

@@ -34,6 +34,7 @@ import numpy as np
 
 import autograder
 from autograder import wire
+from autograder.cgroup import MemoryCgroup
 
 UIDS = range(61_000, 62_000)
 """User ids the workers of concurrent runs (grade-all) run as when the grader is root."""
@@ -126,6 +127,9 @@ class Sandbox:
         self.current: Worker | None = None
         self._children_before = {pid for pid, _, _ in processes(parent=os.getpid())}
         _become_subreaper()
+        self.cgroup = MemoryCgroup.create(f"autograder-{self.root.name}")
+        self.memory_limit(limits.memory_mb)
+        self._oom_kills = 0
 
     @property
     def measures(self) -> list[str]:
@@ -173,6 +177,8 @@ class Sandbox:
             start_new_session=True,
         )
         log.close()
+        if self.cgroup is not None:  # before the setup message: the worker is still waiting
+            self.cgroup.add(process.pid)
         os.close(to_worker[0])
         os.close(from_worker[1])
         worker = Worker(
@@ -202,7 +208,23 @@ class Sandbox:
         if not isinstance(about, dict):
             raise StartFailed(f"the worker process did not start: {str(answer)[:500]}")
         self.about = {str(key): value for key, value in about.items()}
+        if self.cgroup is not None:
+            self.about["measures"] = [*self.measures, f"memory cgroup v{self.cgroup.version}"]
         return worker
+
+    def memory_limit(self, megabytes: float) -> None:
+        """The hard cap of the workers' memory cgroup, if any: `megabytes` plus a margin
+        (their own MemoryError comes at `megabytes`)."""
+        if self.cgroup is not None:
+            self.cgroup.limit(megabytes)
+
+    def ran_out_of_memory(self) -> bool:
+        """Whether the kernel killed a worker process for memory since the last call."""
+        if self.cgroup is None:
+            return False
+        kills = self.cgroup.oom_kills()
+        new, self._oom_kills = kills > self._oom_kills, kills
+        return new
 
     def stop(self) -> None:
         """End the current worker and every process it started."""
@@ -223,6 +245,8 @@ class Sandbox:
     def close(self) -> None:
         """End every process of the run and remove its folders."""
         self.stop()
+        if self.cgroup is not None:
+            self.cgroup.remove()
         shutil.rmtree(self.root, ignore_errors=True)
         if self._lock is not None:
             self._lock.close()

@@ -28,6 +28,8 @@ class Adversary:
     message: str = ""
     seconds: float = 30.0
     """The run must end within this many seconds."""
+    cgroup: bool = False
+    """Only a memory cgroup stops it (as root on Linux): skipped elsewhere."""
 
     def source(self, reference: str) -> str:
         """The module's source: the reference with the attack appended."""
@@ -153,6 +155,19 @@ BATTERY = [
         wrap("import numpy\nhog = numpy.ones(10**10)"),
         "add_mul",
         "exceeded its memory limit",
+    ),
+    Adversary(
+        "exhausts memory through a shared mapping",
+        "warmup",
+        wrap(
+            "import mmap\n"
+            "hog = mmap.mmap(-1, 4 * 2**30)  # shared and anonymous: no rlimit counts it\n"
+            "for _ in range(4 * 16):\n"
+            "    hog.write(bytes(2**26))"
+        ),
+        "add_mul",
+        "exceeded its memory limit",
+        cgroup=True,
     ),
     Adversary(
         "returns a huge array",
