@@ -2,10 +2,11 @@
 
 The worker's own limit (RLIMIT_DATA) gives a clean MemoryError for ordinary arrays, but
 shared mappings and child processes escape it. As root, where the kernel offers a
-memory controller (cgroup v1 or v2), the sandbox also puts each worker into a cgroup of
-its own, capped a margin above that limit: past the cap the kernel kills the worker, and
-the grader reports the test as over its memory limit. Elsewhere `create` returns None
-and the run goes on with the rlimit alone.
+memory controller (cgroup v1 or v2), the sandbox also puts its workers into a cgroup of
+their own, capped a margin above that limit (sandbox.CGROUP_MARGIN_MB): past the cap
+the kernel kills the worker, and the grader reports the test as over its memory limit.
+Elsewhere `create` returns None and the run goes on with the rlimit alone.
+benchmarks/grading_memory.py uses the same class to measure a whole run.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ import contextlib
 import os
 import time
 from pathlib import Path
-
-MARGIN_MB = 256
-"""The cgroup's cap is this far above the worker's data limit (Python, numpy, BLAS)."""
 
 
 class MemoryCgroup:
@@ -51,13 +49,13 @@ class MemoryCgroup:
         (self.folder / "cgroup.procs").write_text(str(pid))
 
     def limit(self, megabytes: float) -> None:
-        """Cap the cgroup at `megabytes` plus MARGIN_MB (a no-op when unchanged; a cap
-        below what is in use already is refused by the kernel and left as it was)."""
+        """Cap the cgroup at `megabytes` (a no-op when unchanged; a cap below what is in
+        use already is refused by the kernel and left as it was)."""
         if megabytes == self._limit_mb:
             return
         name = "memory.limit_in_bytes" if self.version == "1" else "memory.max"
         with contextlib.suppress(OSError):
-            (self.folder / name).write_text(str(int((megabytes + MARGIN_MB) * 2**20)))
+            (self.folder / name).write_text(str(int(megabytes * 2**20)))
             self._limit_mb = megabytes
 
     def oom_kills(self) -> int:
@@ -69,6 +67,11 @@ class MemoryCgroup:
                 if key == "oom_kill":
                     return int(value)
         return 0
+
+    def peak_mb(self) -> float:
+        """The most memory the cgroup has held (MB; page cache included)."""
+        name = "memory.max_usage_in_bytes" if self.version == "1" else "memory.peak"
+        return int((self.folder / name).read_text()) / 2**20
 
     def remove(self) -> None:
         """Remove the cgroup once its processes are gone (a killed one may take a moment)."""

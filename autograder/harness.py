@@ -148,7 +148,7 @@ class Submission:
         self.memory_mb: float | None = None  # the current test's memory limit
         self._shared: dict[int, tuple[np.ndarray[Any, Any], str]] = {}
         self._forget: list[int] = []  # kept results the grader no longer holds
-        self._inputs: list[np.ndarray[Any, Any]] = []  # the arrays of the current request
+        self._largest = 0  # the largest dimension of the current request's arrays
 
     def parts(self, names: tuple[str, ...], skipped: str) -> dict[str, Part]:
         """Import each of `names` (each within the import budget); the other parts of
@@ -199,11 +199,12 @@ class Submission:
         header["values"]) and return the answer's value; raises WorkerError, WorkerDied,
         wire.ProtocolError, or what interrupted the wait (the worker is then ended)."""
         worker = self._ready()
-        self.sandbox.memory_limit(self.memory_mb or self.sandbox.limits.memory_mb)
+        self.sandbox.memory_limit(self.memory_limit_mb)
         arrays: list[np.ndarray[Any, Any]] = []
         header = {**header, "values": wire.pack(values, arrays, self._reference(worker))}
         header["forget"], self._forget = self._forget, []
-        self._inputs = arrays  # callbacks may not pass arrays larger than these
+        # callbacks may not pass arrays larger than these
+        self._largest = max((n for array in arrays for n in array.shape), default=0)
         try:
             worker.send(header, arrays)
             while True:
@@ -245,6 +246,11 @@ class Submission:
             weakref.finalize(remote, self._forget_later, worker, ref)
             return remote
         return wire.unpack(answer.get("ok"), data)
+
+    @property
+    def memory_limit_mb(self) -> float:
+        """The data memory calls may use now: the test's limit, else the run's."""
+        return self.memory_mb or self.sandbox.limits.memory_mb
 
     def _forget_later(self, worker: Worker, ref: int) -> None:
         """The grader dropped a Remote: its worker frees it with the next request (a
@@ -345,9 +351,8 @@ class Submission:
             kwargs = wire.unpack(request.get("kwargs"), data)
             if not (isinstance(args, tuple) and isinstance(kwargs, dict)):
                 raise TypeError("malformed arguments")
-            largest = max((n for array in self._inputs for n in array.shape), default=0)
-            if any(n > max(largest, 1_000) for array in data for n in array.shape):
-                raise ValueError(f"an array larger than any the grader passed ({largest})")
+            if any(n > max(self._largest, 1_000) for array in data for n in array.shape):
+                raise ValueError(f"an array larger than any the grader passed ({self._largest})")
             reply = {"ok": wire.pack(substitutes[name](*args, **kwargs), arrays)}
         except Exception as error:  # noqa: BLE001 - told to student code, like numpy would
             arrays = []
@@ -438,7 +443,7 @@ class Part:
             if error.kind == "unwritten":
                 unusable(error.message)
             if error.kind == "memory":
-                limit = self._submission.memory_mb or self._submission.sandbox.limits.memory_mb
+                limit = self._submission.memory_limit_mb
                 fail(f"{what} exceeded its memory limit of {limit:g} MB (MemoryError)")
             if error.kind == "unsendable":
                 fail(
@@ -448,7 +453,7 @@ class Part:
             fail(error.message)
         except WorkerDied as error:
             if self._submission.sandbox.ran_out_of_memory():
-                limit = self._submission.memory_mb or self._submission.sandbox.limits.memory_mb
+                limit = self._submission.memory_limit_mb
                 fail(
                     f"{what} exceeded its memory limit of {limit:g} MB: the kernel ended the "
                     "worker process that ran it"

@@ -40,6 +40,8 @@ UIDS = range(61_000, 62_000)
 """User ids the workers of concurrent runs (grade-all) run as when the grader is root."""
 COPY_LIMIT_MB = 50
 """Largest submission folder copied into the sandbox."""
+CGROUP_MARGIN_MB = 256
+"""The memory cgroup's cap is this far above the worker's data limit (Python, numpy)."""
 PIPE_BYTES = 2**20
 """Pipe buffer (Linux's default 64 KB makes large arrays slow to pass)."""
 DEBUG = bool(os.environ.get("AUTOGRADER_DEBUG_WORKER"))
@@ -216,7 +218,7 @@ class Sandbox:
         """The hard cap of the workers' memory cgroup, if any: `megabytes` plus a margin
         (their own MemoryError comes at `megabytes`)."""
         if self.cgroup is not None:
-            self.cgroup.limit(megabytes)
+            self.cgroup.limit(megabytes + CGROUP_MARGIN_MB)
 
     def ran_out_of_memory(self) -> bool:
         """Whether the kernel killed a worker process for memory since the last call."""
