@@ -47,7 +47,8 @@ def linear_loss(W, b, X, y, reg):
 
 
 def train(X, y, learning_rate=1e-3, reg=1e-4, num_iters=1500, batch_size=200, seed=0):
-    """Train the linear classifier with minibatch SGD.
+    """Train the linear classifier with minibatch SGD: each step takes the gradient on
+    a minibatch and moves against it, W -= learning_rate * dW and b -= learning_rate * db.
 
     Inputs:
     - X: (N, D) float64, training examples; y: (N,) int, labels in 0..C-1.

@@ -11,10 +11,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from autograder.config import load_config
 from autograder.errors import UserError
-from autograder.submission import PARTS
+from autograder.submission import PARTS, locate
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,15 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    release = commands.add_parser(
-        "release", help="regenerate assignment/ (the student stubs) from solutions/"
-    )
-    release.add_argument(
-        "--check",
-        action="store_true",
-        help="change nothing; exit 1 with a diff when assignment/ has drifted from solutions/",
-    )
-    release.set_defaults(run=_run_release)
+    if INSTRUCTOR:
+        _instructor_commands(commands)
 
     check = commands.add_parser(
         "check", help="the student self-check: run the visible tests, report what to fix"
@@ -74,6 +68,44 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--data", type=Path, metavar="DIR", help="folder of the MNIST files")
     check.set_defaults(run=_run_check)
     grade.set_defaults(run=_run_grade)
+
+    data = commands.add_parser(
+        "data", help="find (or download) the four MNIST files and verify their checksums"
+    )
+    data.add_argument("--data", type=Path, metavar="DIR", help="folder of the MNIST files")
+    data.set_defaults(run=_run_data)
+    return parser
+
+
+INSTRUCTOR = (Path(__file__).parent / "validate.py").is_file()
+"""False in the student handout and the graders' copies, which ship only the engine."""
+
+
+def _instructor_commands(commands: Any) -> None:
+    """release, demo, bench and validate: they need solutions/ and the instructor's tools."""
+    release = commands.add_parser(
+        "release",
+        help="regenerate assignment/ from solutions/, validate, and build release/",
+    )
+    release.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 with a diff when assignment/ has drifted from solutions/",
+    )
+    release.add_argument(
+        "--fast",
+        action="store_true",
+        help="validate without the slow tests and bugs before building (default: all)",
+    )
+    release.add_argument(
+        "--bundle-data",
+        action="store_true",
+        help="put the four MNIST files inside autograder.zip (default: setup.sh downloads them)",
+    )
+    release.add_argument(
+        "--out", type=Path, metavar="DIR", help="where to build (default: release/)"
+    )
+    release.set_defaults(run=_run_release)
 
     for name, run, text in (
         ("demo", _run_demo, "load MNIST, train and evaluate the three reference classifiers"),
@@ -112,13 +144,22 @@ def _parser() -> argparse.ArgumentParser:
         "--config", type=Path, help="the grading.toml to use (default: found from here)"
     )
     validate.set_defaults(run=_run_validate)
-    return parser
 
 
 def _run_release(args: argparse.Namespace) -> int:
-    from autograder import release
+    from autograder import build, release
 
-    return release.main(check=args.check)
+    if args.check:
+        return release.main(check=True)
+    return build.main(out=args.out, fast=args.fast, bundle_data=args.bundle_data)
+
+
+def _run_data(args: argparse.Namespace) -> int:
+    from autograder.mnist import FILES, find_mnist_dir
+
+    folder = find_mnist_dir(args.data)
+    print(f"MNIST: the {len(FILES)} official files, checksums verified, in {folder}")
+    return 0
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -167,8 +208,11 @@ def _run_grade(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
         parts = tuple(args.part or PARTS)
+        submission = locate(args.submission)
+        if submission != args.submission:
+            print(f"Grading the modules in {submission}", flush=True)
         result = grade(
-            args.submission, config, parts=parts, fast=args.fast, junit=args.junit, data=args.data
+            submission, config, parts=parts, fast=args.fast, junit=args.junit, data=args.data
         )
     except BaseException as error:  # noqa: BLE001 - a results file is written whatever happens
         partial = getattr(error, "partial", None)

@@ -17,7 +17,7 @@ from autograder.errors import UserError
 from autograder.submission import PARTS
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    import tomllib as tomllib  # re-exported: the release builder reads TOML too
 else:  # pragma: no cover
     import tomli as tomllib
 

@@ -1,0 +1,213 @@
+"""The student handout (release/student/): what students get, and nothing else.
+
+- ``assignment/``: the stubs, generated from solutions/ (autograder.release);
+- ``autograder/``: the student edition of the engine: the ENGINE modules, the graded
+  tests with every test that is not "visible" removed, and templates/reference.py in
+  place of the grader's reference implementation (the student's own functions stand in);
+- ``grading.toml``: the visible tests' entries only; their points are total_points;
+- ``pyproject.toml`` (installs the engine and its dependencies), ``README.md``, the
+  contract ``docs/student-api.md`` and the walkthrough notebook ``mnist.ipynb``.
+
+The same `python -m autograder check` runs on it as in the repository, so a student's
+self-check is the official engine on the visible tests.
+"""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from autograder.config import Config, tomllib
+from autograder.errors import UserError
+from autograder.submission import PARTS
+from autograder.tree import Tree
+
+__all__ = [
+    "ENGINE",
+    "GRADED_SUPPORT",
+    "TEMPLATES",
+    "engine_tree",
+    "hidden_tests",
+    "remove_tests",
+    "student_config",
+    "student_tree",
+]
+
+PACKAGE = Path(__file__).resolve().parent
+TEMPLATES = PACKAGE / "templates"
+ENGINE = (
+    "__init__.py",
+    "__main__.py",
+    "cgroup.py",
+    "cli.py",
+    "config.py",
+    "errors.py",
+    "evaluate.py",
+    "expect.py",
+    "figures.py",
+    "gradcheck.py",
+    "grading.py",
+    "harness.py",
+    "mnist.py",
+    "notebook.py",
+    "plugin.py",
+    "report.py",
+    "sandbox.py",
+    "submission.py",
+    "wire.py",
+    "worker.py",
+)
+"""The modules that grade a submission, shipped to students and to graders alike. The
+instructor's tools (release, validate, bugs, bench, demo) are never shipped."""
+GRADED_SUPPORT = ("__init__.py", "accuracy.py", "strategies.py", "pytest.ini")
+"""graded/'s files besides the test modules and reference.py."""
+
+
+def engine_tree(*, hidden: set[str] | None) -> Tree:
+    """autograder/ as shipped: ENGINE and graded/ with every test; with `hidden` (test
+    keys ``part.name``), the student edition: those tests removed and the stand-in
+    reference.py."""
+    tree = {f"autograder/{name}": (PACKAGE / name).read_bytes() for name in ENGINE}
+    graded = PACKAGE / "graded"
+    for name in GRADED_SUPPORT:
+        tree[f"autograder/graded/{name}"] = (graded / name).read_bytes()
+    for part in PARTS:
+        path = graded / f"test_{part}.py"
+        source = path.read_text(encoding="utf-8")
+        if hidden is not None:
+            names = {key.split(".", 1)[1] for key in hidden if key.split(".", 1)[0] == part}
+            source = remove_tests(source, names, str(path))
+        tree[f"autograder/graded/test_{part}.py"] = source.encode("utf-8")
+    reference = TEMPLATES / "reference.py" if hidden is not None else graded / "reference.py"
+    tree["autograder/graded/reference.py"] = reference.read_bytes()
+    if hidden is not None:
+        _check_stand_ins(tree)
+    return tree
+
+
+def hidden_tests(config: Config) -> set[str]:
+    """The keys (``part.name``) of the tests students do not get: all but "visible"."""
+    return {key for key, spec in config.tests.items() if spec.visibility != "visible"}
+
+
+def remove_tests(source: str, names: set[str], filename: str) -> str:
+    """`source` without the top-level functions ``test_<name>`` for `names` (decorators
+    and the blank lines after each included). Raises UserError for a name with no test."""
+    tree = ast.parse(source, filename)
+    lines = source.splitlines(keepends=True)
+    drop: set[int] = set()  # 0-based line numbers
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name.removeprefix("test_") in names:
+            if not node.name.startswith("test_"):
+                continue
+            found.add(node.name.removeprefix("test_"))
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+            last = node.end_lineno or node.lineno
+            while last < len(lines) and not lines[last].strip():
+                last += 1
+            drop.update(range(first, last))
+    if missing := names - found:
+        raise UserError(f"{filename}: no test function for {', '.join(sorted(missing))}")
+    return "".join(line for number, line in enumerate(lines) if number not in drop)
+
+
+def student_config(path: Path, config: Config) -> bytes:
+    """grading.toml for students: the visible tests' entries, total_points their sum, no
+    data folder of the instructor's machine; every other setting as graded."""
+    raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    hidden = hidden_tests(config)
+    tests: dict[str, dict[str, Any]] = raw.get("tests", {})
+    for part, entries in tests.items():
+        for name in [name for name in entries if f"{part}.{name}" in hidden]:
+            del entries[name]
+    raw["total_points"] = sum(
+        spec.points for key, spec in config.tests.items() if key not in hidden
+    )
+    raw.setdefault("data", {})["dir"] = ""
+    header = (
+        "# grading.toml of the student handout: the visible tests and their points.\n"
+        "# The official grade also runs hidden tests; see README.md, How points work.\n\n"
+    )
+    return header.encode() + tomli_w.dumps(raw).encode("utf-8")
+
+
+def student_tree(root: Path, config: Config, stubs: dict[str, str], notebook: bytes) -> Tree:
+    """release/student/: stubs, student edition of the engine, config, README, notebook."""
+    tree = engine_tree(hidden=hidden_tests(config))
+    tree.update({f"assignment/{name}": stub.encode("utf-8") for name, stub in stubs.items()})
+    tree["grading.toml"] = student_config(config.path, config)
+    tree["pyproject.toml"] = _pyproject(root / "pyproject.toml")
+    tree["README.md"] = student_readme(config).encode("utf-8")
+    tree["docs/student-api.md"] = (root / "docs" / "student-api.md").read_bytes()
+    tree["mnist.ipynb"] = notebook
+    return tree
+
+
+def student_readme(config: Config) -> str:
+    """The handout's README.md: templates/student-README.md with the points filled in."""
+    hidden = hidden_tests(config)
+    rows = []
+    for part in PARTS:
+        specs = [(key, spec) for key, spec in config.tests.items() if spec.part == part]
+        visible = sum(spec.points for key, spec in specs if key not in hidden)
+        total = sum(spec.points for _, spec in specs)
+        rows.append(f"| `{part}.py` | {len(specs)} | {visible:g} | {total:g} |")
+    visible_total = sum(s.points for k, s in config.tests.items() if k not in hidden)
+    template = string.Template((TEMPLATES / "student-README.md").read_text(encoding="utf-8"))
+    return template.substitute(
+        points_table="\n".join(rows),
+        total=f"{config.total_points:g}",
+        visible=f"{visible_total:g}",
+        hidden=f"{config.total_points - visible_total:g}",
+    )
+
+
+def _pyproject(path: Path) -> bytes:
+    """The handout's pyproject.toml: the engine's dependencies, nothing of the repository's
+    tooling."""
+    project = tomllib.loads(path.read_text(encoding="utf-8"))["project"]
+    handout = {
+        "build-system": {"requires": ["setuptools>=68"], "build-backend": "setuptools.build_meta"},
+        "project": {
+            "name": f"{project['name']}-handout",
+            "version": project["version"],
+            "description": "Student handout: the stubs, the self-check and the notebook",
+            "requires-python": project["requires-python"],
+            "dependencies": project["dependencies"],
+            "optional-dependencies": {"notebook": ["jupyterlab>=4", "ipykernel>=6"]},
+        },
+        "tool": {"setuptools": {"packages": {"find": {"include": ["autograder*"]}}}},
+    }
+    return tomli_w.dumps(handout).encode("utf-8")
+
+
+def _check_stand_ins(tree: Tree) -> None:
+    """Every ``reference.NAME`` the student edition's tests use is in the stand-in."""
+    stand_in = ast.parse(tree["autograder/graded/reference.py"])
+    defined = {
+        target.id
+        for node in stand_in.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    } | {node.name for node in stand_in.body if isinstance(node, ast.FunctionDef)}
+    for path, data in tree.items():
+        if path.startswith("autograder/graded/test_"):
+            used = {
+                node.attr
+                for node in ast.walk(ast.parse(data))
+                if isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "reference"
+            }
+            if missing := used - defined:
+                raise UserError(
+                    f"{path} uses reference.{', reference.'.join(sorted(missing))}, which the "
+                    f"handout's stand-in {TEMPLATES / 'reference.py'} does not define: add it "
+                    "there (as the student's own function), or make those tests hidden"
+                )
