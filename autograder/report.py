@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from autograder.errors import UserError
 from autograder.grading import Grade
 from autograder.plugin import Outcome
 from autograder.submission import PARTS
@@ -101,11 +102,14 @@ def gradescope(grade: Grade) -> dict[str, Any]:
 
 def grader_failure(error: BaseException, seconds: float) -> dict[str, Any]:
     """results.json when the grader itself failed: one visible test saying so."""
-    details = "".join(traceback.format_exception(error))[-3000:]
-    message = (
-        "The autograder itself failed; this is not your fault and not your grade. "
-        f"Tell the course staff.\n{details}"
-    )
+    if isinstance(error, UserError):  # a setting or input to fix: the message says what
+        message = f"Grading could not start: {error}"
+    else:
+        details = "".join(traceback.format_exception(error))[-3000:]
+        message = (
+            "The autograder itself failed; this is not your fault and not your grade. "
+            f"Tell the course staff.\n{details}"
+        )
     return {
         "score": 0.0,
         "execution_time": round(seconds, 3),

@@ -241,3 +241,128 @@ def test_a_stand_in_missing_for_a_visible_test_is_an_error(
     monkeypatch.setattr(handout, "TEMPLATES", stand_in)
     with pytest.raises(UserError, match="uses reference.linear_loss.*does not define"):
         handout.engine_tree(hidden=HIDDEN)
+
+
+# -- Gradescope: the zip in a folder laid out like /autograder -----------------------------
+
+
+def gradescope_root(released: Path, folder: Path) -> Path:
+    """`folder` laid out like Gradescope's /autograder: source/ is the unpacked zip."""
+    with zipfile.ZipFile(released / "autograder.zip") as archive:
+        archive.extractall(folder / "source")
+    for name in ("setup.sh", "run_autograder"):  # zipfile does not restore modes
+        (folder / "source" / name).chmod(0o755)
+    (folder / "submission").mkdir()
+    return folder
+
+
+def gradescope(script: str, root: Path) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key != "MNIST_DIR"}
+    env |= {"AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+    return subprocess.run(
+        ["bash", str(root / "source" / script)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_the_gradescope_zip_has_its_scripts_at_the_root_and_every_hidden_test(
+    release: build.Release,
+) -> None:
+    tree = release.zips["autograder.zip"][0]
+    assert tree["setup.sh"].startswith(b"#!") and tree["run_autograder"].startswith(b"#!")
+    assert tree["grading.toml"] == (ROOT / "grading.toml").read_bytes()
+    assert (
+        tree["autograder/graded/reference.py"]
+        == (ROOT / "autograder" / "graded" / "reference.py").read_bytes()
+    )
+    for part in PARTS:
+        name = f"autograder/graded/test_{part}.py"
+        assert tree[name] == (ROOT / name).read_bytes()
+
+
+@needs_mnist
+def test_gradescope_setup_verifies_the_bundled_mnist_and_names_a_corrupt_file(
+    released: Path, tmp_path: Path
+) -> None:
+    root = gradescope_root(released, tmp_path / "autograder")
+    done = gradescope("setup.sh", root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "checksums verified" in done.stdout
+    corrupt = root / "source" / "data" / "t10k-labels-idx1-ubyte.gz"
+    data = bytearray(corrupt.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    corrupt.write_bytes(bytes(data))
+    done = gradescope("setup.sh", root)
+    assert done.returncode == 2
+    assert "t10k-labels-idx1-ubyte.gz" in done.stderr and "delete it" in done.stderr
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_gradescope_run_autograder_grades_the_reference_fully_and_the_stubs_zero(
+    released: Path, tmp_path: Path
+) -> None:
+    root = gradescope_root(released, tmp_path / "autograder")
+    assert gradescope("setup.sh", root).returncode == 0
+    copy_solutions(root / "submission")
+    done = gradescope("run_autograder", root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == CONFIG.total_points
+    tests = len(results["tests"])
+    assert (root / "source").stat().st_mode & 0o077 == 0  # hidden from the submission's user
+
+    shutil.rmtree(root / "submission")  # the stubs, uploaded as the handout's folder
+    shutil.copytree(ROOT / "assignment", root / "submission" / "assignment")
+    done = gradescope("run_autograder", root)
+    assert "Grading the modules in" in done.stdout, done.stdout + done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 0 and len(results["tests"]) == tests
+
+
+# -- the GitHub workflow's steps, run as Actions would run them -----------------------------
+
+
+def test_the_github_workflow_grades_the_repository_and_publishes_its_results(
+    release: build.Release, released: Path, tmp_path: Path
+) -> None:
+    import yaml
+
+    workflow = yaml.safe_load(release.folders["github"][".github/workflows/grade.yml"])
+    steps = {
+        step.get("name", step.get("uses")): step for step in workflow["jobs"]["grade"]["steps"]
+    }
+    assert {"actions/checkout@v4", "actions/upload-artifact@v4"} <= set(steps)
+    assert steps["actions/upload-artifact@v4"]["with"]["path"].split() == [
+        "results.json",
+        "junit.xml",
+    ]
+    workspace = tmp_path / "workspace"
+    shutil.copytree(released / "student", workspace / "submission")  # the student's repository
+    shims = tmp_path / "bin"  # `python`, with pip a no-op: the packages are installed here
+    shims.mkdir()
+    (shims / "python").write_text(
+        f'#!/bin/sh\n[ "$1 $2" = "-m pip" ] && exit 0\nexec {sys.executable} "$@"\n'
+    )
+    (shims / "python").chmod(0o755)
+    summary = tmp_path / "summary.md"
+    env = {
+        "PATH": f"{shims}:{os.environ['PATH']}",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "AUTOGRADER_URL": "",
+    }
+    for name in ("Get the grader", "Grade", "Summary"):
+        step = steps[name]
+        folder = workspace / step.get("working-directory", ".")
+        done = run(["bash", "-e", "-c", step["run"]], folder, **env)
+        assert done.returncode == 0, (name, done.stdout, done.stderr)
+    results = json.loads((workspace / "results.json").read_text())
+    visible = CONFIG.total_points - sum(CONFIG.tests[key].points for key in HIDDEN)
+    assert results["score"] == 0
+    assert sum(test["max_score"] for test in results["tests"]) == visible
+    assert (workspace / "junit.xml").read_text().startswith("<?xml")
+    assert summary.read_text().startswith("## Grade: 0 points")

@@ -9,7 +9,6 @@ them, and grade_part on the reference and on the stubs.
 from __future__ import annotations
 
 import copy
-import io
 import os
 import re
 import shutil
@@ -17,15 +16,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from matplotlib.colors import same_color
 
-from autograder import figures
+from autograder import build
 from autograder.config import load_config
 from autograder.notebook import grade_part
-from autograder.release import BEGIN, END
+from autograder.release import BEGIN
 from autograder.submission import PARTS
+from autograder.tree import notebook_bytes
 from autograder.walkthrough import nbgrader_notebook, student_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,24 +68,6 @@ def code_cells(notebook: Any) -> list[Any]:
     return [cell for cell in notebook.cells if cell.cell_type == "code"]
 
 
-def normalised(line: str) -> str:
-    return "".join(line.split())
-
-
-def solution_lines() -> set[str]:
-    """Every line inside a BEGIN/END region of solutions/, without whitespace, that has at
-    least 12 non-space characters (what the release check looks for)."""
-    lines: set[str] = set()
-    for source in SOURCES.values():
-        inside = False
-        for line in source.splitlines():
-            if line.strip() in (BEGIN, END):
-                inside = line.strip() == BEGIN
-            elif inside and len(normalised(line)) >= 12:
-                lines.add(normalised(line))
-    return lines
-
-
 def part_cells(notebook: Any, part: str, kind: str) -> list[Any]:
     """The cells whose nbgrader grade_id is ``<part>_<kind>`` (kind: code or tests)."""
     return [
@@ -100,11 +80,10 @@ def part_cells(notebook: Any, part: str, kind: str) -> list[Any]:
 # --- the student notebook -----------------------------------------------------------------
 
 
-def test_student_notebook_holds_no_line_of_a_solution_region() -> None:
-    notebook = student_notebook()
-    text = [normalised(line) for cell in notebook.cells for line in cell.source.splitlines()]
-    leaked = {line for line in solution_lines() if any(line in mine for mine in text)}
-    assert not leaked
+def test_student_notebook_holds_no_secret() -> None:
+    """The release's own search (autograder/build.py), on the notebook alone."""
+    tree = {"mnist.ipynb": notebook_bytes(student_notebook())}
+    assert build.find_leaks({"student": tree}, build.secret_lines(ROOT), set()) == []
 
 
 def test_student_notebook_imports_the_student_package_and_draws_with_figures() -> None:
@@ -265,46 +244,3 @@ def test_grade_part_of_a_missing_folder_is_zero_and_says_why_on_stdout(
 def test_grade_part_rejects_an_unknown_part() -> None:
     with pytest.raises(ValueError, match="knn"):
         grade_part("svm")
-
-
-# --- the figures the notebook draws (autograder/figures.py) -------------------------------
-
-
-def test_every_figure_has_a_title_labelled_axes_and_saves_as_png() -> None:
-    rng = np.random.default_rng(0)
-    made = [
-        figures.digits(rng.uniform(size=(3, 784)), [1, 2, 3], predicted=[1, 2, 4]),
-        figures.templates(rng.standard_normal((784, 10))),
-        figures.training_curves(rng.uniform(size=200), train_acc=[0.8, 0.9], val_acc=[0.7, 0.8]),
-        figures.gradient_check({"dW": 1e-9, "db": 0.0}, 1e-5),
-        figures.hyperparameter_search({"lr=0.1": 0.91, "lr=1": 0.85}),
-        figures.confusion_matrix([0, 1, 2], [0, 2, 2], classes=3),
-    ]
-    for fig in made:
-        plots = [ax for ax in fig.axes if ax.axison and not hasattr(ax, "_colorbar")]
-        assert fig.get_suptitle() or all(ax.get_title() for ax in plots)
-        assert all(ax.get_xlabel() and ax.get_ylabel() for ax in plots)
-        fig.savefig(io.BytesIO(), format="png")
-
-
-def test_digits_titles_a_wrong_prediction_in_red() -> None:
-    fig = figures.digits(np.zeros((2, 784)), [3, 5], predicted=[3, 6])
-    right, wrong = (ax.title for ax in fig.axes[:2])
-    assert right.get_text() == "3, pred 3" and not same_color(right.get_color(), "tab:red")
-    assert wrong.get_text() == "5, pred 6" and same_color(wrong.get_color(), "tab:red")
-
-
-def test_gradient_check_bars_above_the_tolerance_or_nan_are_red() -> None:
-    errors = {"dW1": 1e-9, "db1": float("nan"), "dW2": 0.0, "db2": 1e-3}
-    bars = figures.gradient_check(errors, 1e-5).axes[0].patches
-    assert [same_color(bar.get_facecolor(), "tab:red") for bar in bars] == [
-        False,
-        True,
-        False,
-        True,
-    ]
-
-
-def test_confusion_counts_count_each_pair_of_true_and_predicted_labels() -> None:
-    counts = figures.confusion_counts([0, 1, 1, 2, 2], [0, 2, 1, 2, 2], classes=3)
-    assert counts.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 2]]

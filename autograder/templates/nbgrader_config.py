@@ -4,7 +4,6 @@
 c = get_config()  # noqa: F821 - nbgrader provides get_config
 
 c.CourseDirectory.course_id = "mnist"
-c.CourseDirectory.root = "."
 # Each part's test cell grades the part with the autograder, MNIST training included.
 c.ExecutePreprocessor.timeout = 900
 # nbgrader replaces each region with this; the TODO comments above it stay.
