@@ -182,6 +182,11 @@ def main(*, out: Path | None = None, fast: bool = False, bundle_data: bool = Fal
     if not validation.ok:
         problems = "\n  ".join(validation.problems())
         raise ReleaseRefused(f"validate failed, so release/ was not built:\n  {problems}")
+    caught = len(validation.bugs)
+    print(
+        f"validate: the solutions earn every point, the stubs none, {caught} bugs are caught"
+        f" fairly ({validation.seconds:.0f} s)"
+    )
     release = build(root, config, bundle_data=bundle_data)
     leaks = find_leaks(release.public, secret_lines(root), hidden_tests(config))
     if leaks:
