@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--junit", type=Path, help="also write JUnit XML here")
     for command in (check, grade):
         command.add_argument(
+            "--feedback",
+            type=Path,
+            metavar="DIR",
+            help="also write a feedback page with figures: DIR/feedback.html and feedback.md",
+        )
+        command.add_argument(
             "--part",
             action="append",
             choices=PARTS,
@@ -77,12 +83,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+INSTRUCTOR_TOOLS = ("batch", "bench", "build", "bugs", "demo", "gradebook", "release", "validate")
+"""The modules behind the instructor commands, imported only when one runs. The student
+handout and Gradescope's zip ship the engine without them."""
 INSTRUCTOR = (Path(__file__).parent / "validate.py").is_file()
-"""False in the student handout and the graders' copies, which ship only the engine."""
+"""False in the student handout and the graders' copies."""
 
 
 def _instructor_commands(commands: Any) -> None:
-    """release, demo, bench and validate: they need solutions/ and the instructor's tools."""
+    """release, demo, bench, grade-all and validate: they need solutions/ or the instructor's
+    tools (grade-all's class summary names hidden tests)."""
     release = commands.add_parser(
         "release",
         help="regenerate assignment/ from solutions/, validate, and build release/",
@@ -121,6 +131,26 @@ def _instructor_commands(commands: Any) -> None:
         )
         command.set_defaults(run=run)
 
+    grade_all = commands.add_parser(
+        "grade-all",
+        help="grade every submission folder or .zip of a class; gradebook, feedback, summary",
+    )
+    grade_all.add_argument(
+        "submissions", type=Path, help="a folder holding one folder or .zip per student"
+    )
+    grade_all.add_argument(
+        "--out", type=Path, required=True, help="where the gradebook and feedback go"
+    )
+    grade_all.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="gradings at once (default: 1)"
+    )
+    grade_all.add_argument("--fast", action="store_true", help="leave out the slow tests")
+    grade_all.add_argument(
+        "--config", type=Path, help="the grading.toml to use (default: found from here)"
+    )
+    grade_all.add_argument("--data", type=Path, metavar="DIR", help="folder of the MNIST files")
+    grade_all.set_defaults(run=_run_grade_all)
+
     validate = commands.add_parser(
         "validate",
         help="the instructor's check: solutions score full marks, stubs 0, every bug is caught",
@@ -152,6 +182,27 @@ def _run_release(args: argparse.Namespace) -> int:
     if args.check:
         return release.main(check=True)
     return build.main(out=args.out, fast=args.fast, bundle_data=args.bundle_data)
+
+
+def _feedback(folder: Path | None, result: Any, title: str) -> None:
+    """Write the feedback page when asked to (--feedback DIR)."""
+    if folder is not None:
+        from autograder.feedback import write_feedback
+
+        print(f"Wrote {write_feedback(result, folder, title=title)}")
+
+
+def _run_grade_all(args: argparse.Namespace) -> int:
+    from autograder import batch
+
+    return batch.main(
+        args.submissions,
+        args.out,
+        jobs=args.jobs,
+        fast=args.fast,
+        config=args.config,
+        data=args.data,
+    )
 
 
 def _run_data(args: argparse.Namespace) -> int:
@@ -190,6 +241,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(f"autograder error (not a problem of your code): {error}", file=sys.stderr)
         return 3
     print(report.terminal(result))
+    _feedback(args.feedback, result, f"Self-check of {submission}")
     if result.errors:
         print("\nSome tests could not run (autograder error above): tell the course staff.")
         return 3
@@ -231,6 +283,7 @@ def _run_grade(args: argparse.Namespace) -> int:
     report.write_json(args.results, report.gradescope(result))
     print(report.terminal(result))
     print(f"\nWrote {args.results}")
+    _feedback(args.feedback, result, f"Grade of {submission}")
     if result.errors:
         print(f"autograder error in {len(result.errors)} test(s): see above", file=sys.stderr)
         return 3

@@ -86,6 +86,8 @@ class Evaluation:
     seconds: float
     settings: dict[str, Any]
     history: dict[str, list[float]]
+    predictions: Array | None = None  # (N_test,) int64, the predicted labels
+    weights: Array | None = None  # the linear classifier's W (D, C); None for the others
 
 
 class TooSlow(Exception):
@@ -118,7 +120,8 @@ def evaluate_knn(
                 f"over the {budget:g} s budget"
             )
     seconds = time.perf_counter() - start
-    return Evaluation("knn", _accuracy(y_pred, data.y_test), seconds, {"K": k}, {})
+    accuracy = _accuracy(y_pred, data.y_test)
+    return Evaluation("knn", accuracy, seconds, {"K": k}, {}, predictions=y_pred)
 
 
 def evaluate_linear_svm(module: Any, data: MnistData, *, progress: bool = False) -> Evaluation:
@@ -127,8 +130,11 @@ def evaluate_linear_svm(module: Any, data: MnistData, *, progress: bool = False)
     start = time.perf_counter()
     W, b, loss_history = module.train(data.X_train, data.y_train, **settings)
     seconds = time.perf_counter() - start
-    accuracy = _accuracy(module.predict(W, b, data.X_test), data.y_test)
-    return Evaluation("linear_svm", accuracy, seconds, settings, {"loss": list(loss_history)})
+    y_pred = np.asarray(module.predict(W, b, data.X_test))
+    history = {"loss": list(loss_history)}
+    return Evaluation(
+        "linear_svm", _accuracy(y_pred, data.y_test), seconds, settings, history, y_pred, W
+    )
 
 
 def evaluate_neural_net(module: Any, data: MnistData, *, progress: bool = False) -> Evaluation:
@@ -154,8 +160,9 @@ def evaluate_neural_net(module: Any, data: MnistData, *, progress: bool = False)
         **{"verbose": progress, **train_settings},
     )
     seconds = time.perf_counter() - start
-    accuracy = _accuracy(module.predict(params, data.X_test), data.y_test)
-    return Evaluation("neural_net", accuracy, seconds, settings, dict(history))
+    y_pred = np.asarray(module.predict(params, data.X_test))
+    accuracy = _accuracy(y_pred, data.y_test)
+    return Evaluation("neural_net", accuracy, seconds, settings, dict(history), y_pred)
 
 
 EVALUATORS: dict[str, Callable[..., Evaluation]] = {

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from autograder import evidence
 from autograder.gradcheck import GradientCheck
 from autograder.harness import fail
 
@@ -78,6 +79,10 @@ def kind_of(value: Any) -> str:
 def gradient(check: GradientCheck, tolerance: float) -> None:
     """Fail unless the gradient check passed, naming the parameter, the largest relative
     error, where it is, and the analytic and numeric values there."""
+    parameter = check.name.rsplit(": ", 1)[-1]  # "dW" of "linear_loss(...): dW"
+    evidence.record(
+        "gradient", parameter=parameter, name=check.name, error=check.max_error, tolerance=tolerance
+    )
     if check.passed(tolerance):
         return
     where = f"at index {check.worst_index}" if check.worst_index else "along a random direction"

@@ -77,12 +77,7 @@ def gradescope(grade: Grade) -> dict[str, Any]:
                 "visibility": outcome.spec.visibility,
             }
         )
-    summary = ", ".join(
-        f"{part} {grade.part_score(part)[0]:g}/{grade.part_score(part)[1]:g}"
-        for part in PARTS
-        if grade.part_score(part)[1]
-    )  # totals only: the score that Gradescope shows anyway, no hidden test's name
-    output = f"Total {grade.score:g} / {grade.max_score:g} ({summary})."
+    output = summary(grade)
     errors = [outcome for outcome in grade.outcomes if outcome.status == "error"]
     if errors:
         output = (
@@ -93,11 +88,35 @@ def gradescope(grade: Grade) -> dict[str, Any]:
         "score": round(grade.score, 4),
         "execution_time": round(grade.seconds, 3),
         "output": output,
+        "output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "extra_data": grade.extra,
         "tests": tests,
     }
+
+
+def summary(grade: Grade) -> str:
+    """A short Markdown summary for results.json's top-level output: the total, each
+    part's points, how many visible tests lost points, the MNIST accuracies reached. It
+    names no test (hidden ones are counted in their part's points only)."""
+    lines = [f"**Total: {grade.score:g} / {grade.max_score:g} points**", ""]
+    for part in PARTS:
+        score, most = grade.part_score(part)
+        if most:
+            lines.append(f"- {TITLES[part]}: {round(score, 4):g} / {most:g}")
+    visible = [o for o in grade.outcomes if o.spec.visibility == "visible"]
+    lost = sum(o.status != "passed" for o in visible)
+    lines += ["", f"{lost} of {len(visible)} visible tests failed or earned part of their points."]
+    accuracies = [
+        f"{record['part']} {record['accuracy']:.2%}"
+        for outcome in visible
+        for record in outcome.evidence
+        if record["kind"] == "mnist"
+    ]
+    if accuracies:
+        lines.append(f"MNIST test accuracy: {', '.join(accuracies)}.")
+    return "\n".join(lines)
 
 
 def grader_failure(error: BaseException, seconds: float) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from autograder import build, handout, validate
+from autograder import build, cli, handout, validate
 from autograder.config import load_config
 from autograder.errors import UserError
 from autograder.submission import PARTS
@@ -108,7 +108,7 @@ def test_the_handout_holds_only_visible_tests_and_no_instructor_tool(
     }
     visible = {g for g in graded if g.replace(":test_", ".") not in HIDDEN}
     assert shipped == visible
-    for tool in ("release", "build", "validate", "bugs", "bench", "demo", "handout"):
+    for tool in (*cli.INSTRUCTOR_TOOLS, "handout", "walkthrough", "gradescope"):
         assert f"autograder/{tool}.py" not in tree
     assert not any(path.startswith("solutions/") for path in tree)
     assert (
@@ -124,9 +124,16 @@ def test_every_module_the_shipped_engine_imports_is_shipped(
     tree = release.folders["student"] if folder == "student" else release.zips["autograder.zip"][0]
     for path, data in tree.items():
         if path.endswith(".py"):
-            for module in re.findall(
-                r"^\s*(?:from|import) (autograder[\w.]*)", data.decode(), re.M
-            ):
+            text = data.decode()
+            imported = re.findall(r"^\s*(?:from|import) (autograder[\w.]*)", text, re.M)
+            imported += [
+                f"autograder.{name.strip()}"
+                for names in re.findall(r"^\s*from autograder import ([\w, ]+)", text, re.M)
+                for name in names.split(",")
+            ]
+            for module in imported:
+                if path == "autograder/cli.py" and module[11:] in cli.INSTRUCTOR_TOOLS:
+                    continue  # imported by the instructor commands, which are not offered
                 file = module.replace(".", "/")
                 assert f"{file}.py" in tree or f"{file}/__init__.py" in tree, (path, module)
 

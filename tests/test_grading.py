@@ -124,6 +124,7 @@ def test_results_json_follows_the_gradescope_specification(tmp_path: Path) -> No
         "score",
         "execution_time",
         "output",
+        "output_format",
         "visibility",
         "stdout_visibility",
         "extra_data",
@@ -144,6 +145,9 @@ def test_results_json_follows_the_gradescope_specification(tmp_path: Path) -> No
         }
         assert test["tags"][0] in PARTS and test["status"] in ("passed", "failed")
     assert data["score"] == sum(test["max_score"] for test in data["tests"])
+    assert data["output_format"] == "md" and data["output"].startswith(
+        f"**Total: {data['score']:g}"
+    )
     assert not list(results.parent.glob(".*.tmp")), "the temporary file was renamed away"
 
 

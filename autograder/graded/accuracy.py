@@ -11,8 +11,12 @@ import threading
 from collections.abc import Callable
 from types import TracebackType
 
+import numpy as np
+
+from autograder import evidence
 from autograder.config import Config
-from autograder.evaluate import EVALUATORS, VALIDATION_SIZE, MnistData, TooSlow
+from autograder.evaluate import EVALUATORS, VALIDATION_SIZE, Evaluation, MnistData, TooSlow
+from autograder.evidence import WRONG_SHOWN
 from autograder.harness import Part, PartialCredit, fail
 
 
@@ -70,6 +74,7 @@ def mnist_accuracy(
         f"{memory.peak_mb:.0f} MB of {spec.memory_mb:g} MB"
     )
     note("note", figures)
+    _record(part, result, data)
     if result.seconds > spec.budget:
         fail(f"too slow: {figures}. Vectorise, or choose lighter settings.")
     if memory.peak_mb > spec.memory_mb:
@@ -78,3 +83,24 @@ def mnist_accuracy(
     if fraction < 1:
         tiers = ", ".join(f"{share:.0%} from {least:.1%}" for least, share in spec.tiers)
         raise PartialCredit(fraction, f"{figures}. Tiers: {tiers}.")
+
+
+def _record(part: str, result: Evaluation, data: MnistData) -> None:
+    """The evaluation's predictions, curves, weights and first mistakes, for the
+    submission's feedback page."""
+    y_pred = result.predictions
+    if y_pred is None or y_pred.shape != data.y_test.shape:
+        return
+    wrong = np.flatnonzero(y_pred != data.y_test)[:WRONG_SHOWN]
+    evidence.record(
+        "mnist",
+        part=part,
+        accuracy=result.accuracy,
+        y_true=np.asarray(data.y_test),
+        y_pred=y_pred.astype(np.int64),
+        history=result.history,
+        weights=None if result.weights is None else np.asarray(result.weights, dtype=np.float64),
+        wrong_images=np.asarray(data.X_test[wrong]),
+        wrong_true=np.asarray(data.y_test[wrong]),
+        wrong_pred=y_pred[wrong].astype(np.int64),
+    )
