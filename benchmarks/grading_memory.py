@@ -6,7 +6,8 @@ Run as root from the repository root, with MNIST reachable (MNIST_DIR or --data)
 reference fits Gradescope's default of 768 MB. The grader and every worker run in a
 fresh cgroup (v1 or v2, autograder/cgroup.py) capped at LIMIT_MB (default 768); it
 prints the score, the seconds and the cgroup's peak memory (page cache included, as a
-container counts it). RESULTS=path keeps the results.json.
+container counts it). RESULTS=path keeps the results.json. CPUS=0.5 also caps the run at
+half a CPU (a cgroup v1 CPU quota, as Gradescope's default container has).
 """
 
 from __future__ import annotations
@@ -36,20 +37,33 @@ def main(argv: list[str]) -> int:
     swap = cgroup.folder / "memory.memsw.limit_in_bytes"  # v1: no swapping past it either
     if swap.exists():
         swap.write_text(str(limit_mb * 2**20))
+    cpus = float(os.environ.get("CPUS", "0"))
+    cpu = Path(f"/sys/fs/cgroup/cpu/grading-cpu-{os.getpid()}") if cpus else None
+    if cpu is not None:
+        cpu.mkdir()
+        (cpu / "cpu.cfs_period_us").write_text("100000")
+        (cpu / "cpu.cfs_quota_us").write_text(str(int(cpus * 100000)))
+
+    def join() -> None:
+        cgroup.add(os.getpid())
+        if cpu is not None:
+            (cpu / "cgroup.procs").write_text(str(os.getpid()))
+
     results = Path(os.environ.get("RESULTS", Path(tempfile.mkdtemp()) / "results.json"))
     command = [sys.executable, "-m", "autograder", "grade", *options, "--results", str(results)]
     start = time.perf_counter()
     try:
-        code = subprocess.call(
-            command, stdout=subprocess.DEVNULL, preexec_fn=lambda: cgroup.add(os.getpid())
-        )
+        code = subprocess.call(command, stdout=subprocess.DEVNULL, preexec_fn=join)
         elapsed = time.perf_counter() - start
         peak_mb = cgroup.peak_mb()
     finally:
         cgroup.remove()
+        if cpu is not None:
+            cpu.rmdir()
     data = json.loads(results.read_text()) if results.exists() else {}
     print(
-        f"limit {limit_mb} MB (cgroup v{cgroup.version}): exit {code}, score "
+        f"limit {limit_mb} MB (cgroup v{cgroup.version}){f', {cpus:g} CPU' * bool(cpus)}: "
+        f"exit {code}, score "
         f"{data.get('score')}, {elapsed:.1f} s, peak {peak_mb:.0f} MB"
     )
     return code
