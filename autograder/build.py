@@ -22,6 +22,8 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,8 @@ SIGNIFICANT = 12
 """A secret line is searched for when it has at least this many non-space characters:
 shorter ones (``else:``, ``q = x + y``) are common to any numpy code."""
 WORKFLOW = "github/.github/workflows/grade.yml"
+MARKER = ".autograder-release"
+"""The file that marks a folder as written by release (which may then replace it)."""
 
 
 class ReleaseRefused(UserError):
@@ -158,15 +162,32 @@ def find_leaks(public: dict[str, Tree], secrets: dict[str, str], hidden: set[str
 
 
 def write_release(release: Release, out: Path) -> list[Path]:
-    """Replace `out` with the release; returns the zips written."""
-    write_tree({}, out, replace=True)
-    for folder, tree in release.folders.items():
-        write_tree(tree, out / folder)
-    zips = []
-    for name, (tree, prefix) in release.zips.items():
-        write_zip(tree, out / name, prefix=prefix)
-        zips.append(out / name)
-    return zips
+    """Replace `out` with the release, all at once: it is written beside `out`, then
+    renamed into place. Refuses (ReleaseRefused) an `out` that exists and was not made by
+    a release (it has no MARKER), so that ``--out .`` cannot delete a folder. Returns the
+    zips written."""
+    out = out.resolve()
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise ReleaseRefused(
+            f"{out} exists and was not made by `release` (no {MARKER} in it): nothing was "
+            "written; choose a new or empty folder, or delete it yourself"
+        )
+    new = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        for folder, tree in release.folders.items():
+            write_tree(tree, new / folder)
+        for name, (tree, prefix) in release.zips.items():
+            write_zip(tree, new / name, prefix=prefix)
+        (new / MARKER).write_text("Made by `python -m autograder release`; replaced by it.\n")
+        new.chmod(0o755)
+        old = new.with_name(new.name + "-old")
+        if out.exists():
+            out.rename(old)
+        new.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(new, ignore_errors=True)  # only left when something failed
+    return [out / name for name in release.zips]
 
 
 def main(*, out: Path | None = None, fast: bool = False, bundle_data: bool = False) -> int:

@@ -97,24 +97,78 @@ def hidden_tests(config: Config) -> set[str]:
 
 
 def remove_tests(source: str, names: set[str], filename: str) -> str:
-    """`source` without the top-level functions ``test_<name>`` for `names` (decorators
-    and the blank lines after each included). Raises UserError for a name with no test."""
+    """`source` without the top-level functions ``test_<name>`` for `names`, then without
+    every top-level helper that nothing left uses (strategies, constants and fixtures of
+    the removed tests only; autouse fixtures stay). Each goes with its decorators, the
+    docstring string after an assignment and the blank lines after it. Raises UserError
+    for a name with no test."""
     tree = ast.parse(source, filename)
-    lines = source.splitlines(keepends=True)
-    drop: set[int] = set()  # 0-based line numbers
-    found: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name.removeprefix("test_") in names:
-            if not node.name.startswith("test_"):
-                continue
-            found.add(node.name.removeprefix("test_"))
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
-            last = node.end_lineno or node.lineno
-            while last < len(lines) and not lines[last].strip():
-                last += 1
-            drop.update(range(first, last))
-    if missing := names - found:
+    tests = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    }
+    if missing := {name for name in names if f"test_{name}" not in tests}:
         raise UserError(f"{filename}: no test function for {', '.join(sorted(missing))}")
+    removed: list[ast.stmt] = [tests[f"test_{name}"] for name in names]
+    while removed:
+        source = _without(source, removed)
+        tree = ast.parse(source, filename)
+        used = _used_names(tree)
+        removed = [node for node in tree.body if _defined(node) and not _defined(node) & used]
+    return source
+
+
+def _defined(node: ast.stmt) -> set[str]:
+    """The names a top-level helper defines; empty for tests, autouse fixtures and the
+    statements that are not definitions (imports, docstrings)."""
+    if isinstance(node, ast.FunctionDef | ast.ClassDef):
+        autouse = any("autouse=True" in ast.unparse(d) for d in node.decorator_list)
+        return set() if node.name.startswith("test_") or autouse else {node.name}
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {t.id for t in targets if isinstance(t, ast.Name) and t.id != "__all__"}
+    return set()
+
+
+def _used_names(tree: ast.Module) -> set[str]:
+    """Every name read anywhere, and every parameter (fixtures are used by name)."""
+    used = {
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            arguments = node.args
+            used |= {a.arg for a in [*arguments.args, *arguments.kwonlyargs]}
+    return used
+
+
+def _without(source: str, nodes: list[ast.stmt]) -> str:
+    """`source` without the lines of `nodes` (their decorators, a docstring string right
+    after an assignment, and the blank lines after them)."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    spans = {(node.lineno, node.end_lineno) for node in nodes}
+    drop: set[int] = set()  # 0-based line numbers
+    for index, node in enumerate(tree.body):
+        if (node.lineno, node.end_lineno) not in spans:
+            continue
+        decorators = getattr(node, "decorator_list", [])
+        first = min([node.lineno, *(d.lineno for d in decorators)]) - 1
+        last = node.end_lineno or node.lineno
+        after = tree.body[index + 1] if index + 1 < len(tree.body) else None
+        if (
+            isinstance(node, ast.Assign | ast.AnnAssign)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            last = after.end_lineno or last
+        while last < len(lines) and not lines[last].strip():
+            last += 1
+        drop.update(range(first, last))
     return "".join(line for number, line in enumerate(lines) if number not in drop)
 
 

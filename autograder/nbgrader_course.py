@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,7 +69,10 @@ def nbgrader_tree(solutions: Path, config: Config) -> Tree:
 def generate_assignment(course: Path) -> None:
     """Run ``nbgrader generate_assignment`` in the course folder; UserError if it fails."""
     command = [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"]
+    # Only the course's nbgrader_config.py: not the user's or the system's Jupyter config.
+    settings = tempfile.mkdtemp(prefix="autograder-jupyter-config-")
     env = {**os.environ, "PYTHONHASHSEED": "0"}
+    env |= {"JUPYTER_CONFIG_DIR": settings, "JUPYTER_CONFIG_PATH": settings}
     try:
         done = subprocess.run(
             command,
@@ -80,6 +84,8 @@ def generate_assignment(course: Path) -> None:
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise UserError(f"nbgrader generate_assignment could not run: {error}") from error
+    finally:
+        shutil.rmtree(settings, ignore_errors=True)
     if done.returncode != 0:
         raise UserError(
             f"nbgrader generate_assignment failed (exit {done.returncode}); is nbgrader "

@@ -46,10 +46,10 @@ def grade_part(
             tests: list[dict[str, Any]] = json.loads(results.read_text(encoding="utf-8"))["tests"]
         except (OSError, ValueError, KeyError, TypeError):
             print(f"The autograder stopped (exit code {done.returncode}) without a result:")
-            print(done.stdout + done.stderr)
+            print(_first_line(done.stderr) or _first_line(done.stdout))
             return 0.0
     if done.returncode != 0 and done.stderr.strip():
-        print(done.stderr.strip())
+        print(_first_line(done.stderr))  # not the rest: a grader's log names hidden tests
     score = round(sum(float(test["score"]) for test in tests), 4)
     most = sum(float(test["max_score"]) for test in tests)
     note = " (fast: the slow tests were left out)" if fast else ""
@@ -74,3 +74,7 @@ def _test_line(test: dict[str, Any]) -> str:
     if (score < most or test.get("status") == "failed") and output:
         line += f": {output.splitlines()[0]}"
     return line
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""

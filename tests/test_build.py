@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -216,6 +217,7 @@ def test_release_refuses_to_build_when_validate_fails(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(validate, "validate", failing_validation)
+    monkeypatch.setattr(build, "write_assignment", lambda stubs, folder: [])  # not the repo's
     out = tmp_path / "release"
     with pytest.raises(
         build.ReleaseRefused, match="(?s)validate failed.*the solutions lose points"
@@ -230,6 +232,7 @@ def test_release_refuses_to_build_when_a_secret_would_reach_students(
     passing = validate.Validation  # a validation whose problems() is empty
     monkeypatch.setattr(passing, "problems", lambda self: [])
     monkeypatch.setattr(validate, "validate", failing_validation)
+    monkeypatch.setattr(build, "write_assignment", lambda stubs, folder: [])
     title = "# MNIST by hand: P4.0-P4.3"  # the student README's first line
     monkeypatch.setattr(build, "secret_lines", lambda root: {title: "solutions/knn.py:1"})
     (tmp_path / "release").mkdir()
@@ -360,9 +363,8 @@ def test_the_github_workflow_grades_the_repository_and_publishes_its_results(
     env = {
         "PATH": f"{shims}:{os.environ['PATH']}",
         "GITHUB_STEP_SUMMARY": str(summary),
-        "AUTOGRADER_URL": "",
     }
-    for name in ("Get the grader", "Grade", "Summary"):
+    for name in ("Install the grader", "Grade", "Summary"):
         step = steps[name]
         folder = workspace / step.get("working-directory", ".")
         done = run(["bash", "-e", "-c", step["run"]], folder, **env)
@@ -373,3 +375,85 @@ def test_the_github_workflow_grades_the_repository_and_publishes_its_results(
     assert sum(test["max_score"] for test in results["tests"]) == visible
     assert (workspace / "junit.xml").read_text().startswith("<?xml")
     assert summary.read_text().startswith("## Grade: 0 points")
+
+
+# -- what the handout's tests keep, and where a release may be written ---------------------
+
+
+def test_removing_tests_removes_the_helpers_only_they_used() -> None:
+    source = textwrap.dedent(
+        '''
+        import pytest
+
+        LIMIT = 3
+        """Used by the kept test."""
+        SECRET = 7
+        """Used by the removed test only: its docstring goes too."""
+
+
+        def helper(x):
+            return x + SECRET
+
+
+        @pytest.fixture
+        def data():
+            return [1, 2]
+
+
+        @pytest.fixture(autouse=True)
+        def everywhere():
+            yield
+
+
+        def test_kept(data):
+            assert len(data) < LIMIT
+
+
+        @pytest.mark.slow
+        def test_gone():
+            assert helper(1) == 8
+        '''
+    )
+    kept = handout.remove_tests(source, {"gone"}, "test_x.py")
+    for name in ("LIMIT", "def data", "def everywhere", "def test_kept", "Used by the kept"):
+        assert name in kept
+    for name in ("SECRET", "def helper", "test_gone", "its docstring goes", "mark.slow"):
+        assert name not in kept
+    with pytest.raises(UserError, match="no test function for absent"):
+        handout.remove_tests(source, {"absent"}, "test_x.py")
+
+
+def test_the_handout_keeps_no_helper_of_the_hidden_tests(release: build.Release) -> None:
+    tree = release.folders["student"]
+    knn = tree["autograder/graded/test_knn.py"].decode()
+    svm = tree["autograder/graded/test_linear_svm.py"].decode()
+    assert "SEVENTHS" not in knn and "def scale" not in knn  # the hidden metric tests' own
+    assert "def shifted_scores" not in svm and "def scores_beyond_delta" not in svm
+    assert "def small_run" not in tree["autograder/graded/test_neural_net.py"].decode()
+    assert "def off_kinks" in svm  # used by a visible gradient check
+
+
+def test_release_never_replaces_a_folder_it_did_not_make(
+    release: build.Release, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(build.ReleaseRefused, match="was not made by `release`"):
+        build.write_release(release, tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    out = tmp_path / "release"
+    build.write_release(release, out)
+    (out / "stale.txt").write_text("from an older release")
+    build.write_release(release, out)
+    assert not (out / "stale.txt").exists() and (out / "student.zip").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "release"]
+
+
+def test_gradescope_pins_the_versions_that_decide_the_hidden_tests_inputs(
+    release: build.Release,
+) -> None:
+    from importlib import metadata
+
+    lines = release.zips["autograder.zip"][0]["requirements.txt"].decode().splitlines()
+    assert f"hypothesis=={metadata.version('hypothesis')}" in lines
+    assert f"pytest=={metadata.version('pytest')}" in lines
+    assert any(line.startswith("numpy>=") for line in lines)

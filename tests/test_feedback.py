@@ -225,6 +225,32 @@ def test_a_neural_net_mnist_record_draws_training_confusion_and_mistakes(
     assert text_of(page).count(feedback.NO_MNIST) == 2  # knn and linear_svm ran no MNIST
 
 
+def test_predictions_outside_the_classes_leave_a_note_instead_of_a_confusion_matrix(
+    reference: Grade, tmp_path: Path
+) -> None:
+    y_true = np.arange(20) % 10
+    record = {
+        "kind": "mnist",
+        "part": "knn",
+        "accuracy": 0.0,
+        "y_true": y_true,
+        "y_pred": y_true + 1,  # argmax + 1: 10 is no class
+        "history": {},
+        "weights": None,
+        "wrong_images": np.zeros((20, 784)),
+        "wrong_true": y_true,
+        "wrong_pred": y_true + 1,
+    }
+    visible = [o for o in reference.outcomes if o.spec.visibility == "visible"]
+    last = [o for o in visible if o.spec.part == "knn"][-1]
+    outcomes = [
+        dataclasses.replace(o, evidence=(record,)) if o is last else o for o in reference.outcomes
+    ]
+    page = feedback.write_feedback(dataclasses.replace(reference, outcomes=outcomes), tmp_path)
+    assert "No confusion figure: the data could not be drawn" in text_of(page)
+    assert (tmp_path / "figures" / "knn_mistakes.png").is_file()
+
+
 @pytest.mark.slow
 @needs_mnist
 def test_a_full_linear_svm_grade_shows_templates_confusion_training_and_gradients(

@@ -10,7 +10,7 @@ SOURCE="$ROOT/source"
 
 if [ -z "${AUTOGRADER_PYTHON:-}" ]; then
     if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" 2>/dev/null; then
-        apt-get install -y --no-install-recommends python3 python3-venv python3-pip
+        apt-get update && apt-get install -y --no-install-recommends python3 python3-venv python3-pip
     fi
     python3 -m venv "$ROOT/venv"
     "$ROOT/venv/bin/python" -m pip install --quiet --no-cache-dir --upgrade pip
@@ -19,4 +19,4 @@ fi
 PYTHON="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
 
 cd "$SOURCE"
-env -u MNIST_DIR MNIST_CACHE_DIR="$SOURCE/data" "$PYTHON" -m autograder data
+"$PYTHON" -m autograder data --into "$SOURCE/data"
