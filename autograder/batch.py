@@ -1,17 +1,31 @@
 """Grading a whole class: ``python -m autograder grade-all SUBMISSIONS_DIR --jobs N --out OUT``.
 
 Every folder or ``.zip`` in SUBMISSIONS_DIR is one student, named after it (hidden entries
-are skipped). Each is graded exactly as ``grade`` grades it, by a ``python -m autograder
-grade`` subprocess run from the grader's root, N at a time, into OUT/students/<name>/:
+are skipped; zips are unpacked by autograder.unzip). Each is graded exactly as ``grade``
+grades it, by a ``python -m autograder grade`` subprocess run from the grader's root, N at
+a time. OUT holds:
 
-- results.json: grade's results (written atomically by grade: temporary file, rename);
-- feedback.html, feedback.md, figures/: grade's feedback page (``grade --feedback``);
-- grade.log: the subprocess's stdout and stderr;
-- status.json: this module's status of the student and the grading's wall-clock seconds.
+- students/<name>/ (for the instructor only: it names the hidden tests):
+  results.json, grade's results (written atomically by grade); grade.log, the
+  subprocess's stdout and stderr; status.json, this module's status of the student, the
+  grading's wall-clock seconds, the digest of the submission graded, and why the grading
+  failed (for a grader error or an invalid zip);
+- feedback/<name>/: grade's feedback page (``grade --feedback``): feedback.html,
+  feedback.md, figures/; the folder to share with the student;
+- gradebook.csv, summary.html, summary.md, score_distribution.png (autograder.gradebook),
+  rewritten from every student's files on disk at the end of each run, interrupted or not;
+- .lock: held by the running grade-all (a second one on the same OUT exits 2).
 
-A student whose results.json is complete is not graded again: running the same command
-resumes an interrupted run. OUT/gradebook.csv, OUT/summary.html and OUT/summary.md are
-rewritten from every student's files on disk at the end of each run, interrupted or not.
+Running the same command again grades only the students whose last grading is not final
+for their current submission: a student graded, timed out or refused (invalid zip) is
+skipped unless the zip or the folder changed since (its digest: the zip's bytes, or the
+names, sizes and modification times of the folder's files); a grader error, an interrupted
+grading and a student never graded are graded again.
+
+Interrupted (Ctrl-C, SIGTERM, SIGHUP), grade-all ends its gradings and writes the gradebook;
+killed, its gradings get SIGTERM from the kernel (PR_SET_PDEATHSIG, Linux). It exits 0 when
+every student is graded or refused (invalid zip), 3 when one's grading failed (grader
+error) or timed out, 128 + the signal when interrupted, 2 on a usage error or a locked OUT.
 
 The helpers return statuses and seconds; autograder.gradebook reads the students' folders
 into rows and writes the gradebook and the summary; `main` prints.
@@ -19,20 +33,22 @@ into rows and writes the gradebook and the summary; `main` prints.
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
+import hashlib
 import os
+import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
 from autograder import report
@@ -46,34 +62,34 @@ from autograder.gradebook import (
     RESULTS,
     STATUS,
     TIMEOUT,
+    Row,
     Throughput,
     complete,
     grader_failed,
     read_row,
     status_counts,
+    up_to_date,
     write_gradebook,
     write_summary,
 )
+from autograder.unzip import UnsafeZip, extract_zip
 
 __all__ = [
     "Grading",
     "Student",
-    "UnsafeZip",
-    "extract_zip",
+    "exit_code",
     "find_submissions",
     "grade_all",
     "grade_one",
     "main",
+    "submission_digest",
 ]
 
-ZIP_LIMIT = 200 * 2**20
-"""Bytes a student's zip may hold uncompressed, all members together."""
-ZIP_MEMBERS = 10_000
 TIMEOUT_MARGIN = 120.0
 """A grading is ended after grading.toml's run_budget plus this many seconds."""
 GRACE = 15.0
 """Seconds a grading has to stop after SIGTERM (grade then writes what it graded)."""
-LOG = "grade.log"
+LOG, LOCK = "grade.log", ".lock"
 
 
 @dataclass(frozen=True)
@@ -99,11 +115,6 @@ class Grading:
     timeout: float = 600.0 + TIMEOUT_MARGIN
 
 
-class UnsafeZip(Exception):
-    """A zip that is not extracted: unreadable, or a member that would land outside its
-    folder, a link, an encrypted member, or too much data."""
-
-
 def find_submissions(folder: Path, *, exclude: Path | None = None) -> list[Student]:
     """The students of `folder`, sorted by name: each folder and each ``.zip`` (named by
     its stem), except hidden entries and `exclude` (the output folder, when inside)."""
@@ -125,50 +136,32 @@ def find_submissions(folder: Path, *, exclude: Path | None = None) -> list[Stude
     return sorted(found.values(), key=lambda student: student.name)
 
 
-def extract_zip(archive: Path, target: Path, *, limit: int = ZIP_LIMIT) -> int:
-    """Extract `archive` into the folder `target`; return the bytes written. Raises
-    UnsafeZip for an absolute or ``..`` member, a link, an encrypted member, more than
-    ZIP_MEMBERS members or over `limit` bytes uncompressed, all checked before anything is
-    written (a corrupt member found while extracting leaves what came before it)."""
+def submission_digest(source: Path) -> str:
+    """What a later run compares to tell whether the submission changed: the sha256 of a
+    zip's bytes, or of the relative paths, sizes and modification times of a folder's
+    files (``__pycache__`` left out)."""
+    digest = hashlib.sha256()
+    if not source.is_dir():
+        with source.open("rb") as stream:
+            while chunk := stream.read(2**20):
+                digest.update(chunk)
+        return f"zip:{digest.hexdigest()}"
+    files = []
+    for here, folders, names in os.walk(source):
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        files += [Path(here, name) for name in names]
+    for path in sorted(files):
+        info = path.lstat()
+        line = f"{path.relative_to(source).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\n"
+        digest.update(line.encode("utf-8", "surrogateescape"))
+    return f"folder:{digest.hexdigest()}"
+
+
+def _digest_or_none(source: Path) -> str | None:
     try:
-        with zipfile.ZipFile(archive) as zipped:
-            members = zipped.infolist()
-            if len(members) > ZIP_MEMBERS:
-                raise UnsafeZip(f"{len(members)} members, more than {ZIP_MEMBERS}")
-            paths = [_member_path(info) for info in members]
-            declared = sum(info.file_size for info in members)
-            if declared > limit:
-                raise UnsafeZip(
-                    f"{declared / 2**20:.0f} MB uncompressed, over {limit / 2**20:g} MB"
-                )
-            written = 0
-            for info, path in zip(members, paths, strict=True):
-                destination = target.joinpath(*path.parts)
-                if info.is_dir():
-                    destination.mkdir(parents=True, exist_ok=True)
-                    continue
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                with zipped.open(info) as source, destination.open("wb") as sink:
-                    while chunk := source.read(2**20):
-                        written += len(chunk)
-                        if written > limit:  # zipfile stops at file_size; this is a backstop
-                            raise UnsafeZip(f"over {limit / 2**20:g} MB uncompressed")
-                        sink.write(chunk)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
-        raise UnsafeZip(f"not a readable zip: {error}") from error
-    return written
-
-
-def _member_path(info: zipfile.ZipInfo) -> PurePosixPath:
-    name = info.filename.replace("\\", "/")
-    path = PurePosixPath(name)
-    if path.is_absolute() or ".." in path.parts or (len(name) > 1 and name[1] == ":"):
-        raise UnsafeZip(f"member {info.filename!r} would land outside the submission's folder")
-    if stat.S_ISLNK(info.external_attr >> 16):
-        raise UnsafeZip(f"member {info.filename!r} is a symbolic link")
-    if info.flag_bits & 0x1:
-        raise UnsafeZip(f"member {info.filename!r} is encrypted")
-    return path
+        return submission_digest(source)
+    except OSError:
+        return None  # graded (and failing) again, with the reason in its grade.log
 
 
 # --- grading ---------------------------------------------------------------------------
@@ -177,16 +170,43 @@ def _member_path(info: zipfile.ZipInfo) -> PurePosixPath:
 def grade_one(
     student: Student, out: Path, grading: Grading, *, stop: threading.Event | None = None
 ) -> tuple[str, float]:
-    """Grade `student` into OUT/students/<name>/; return (status, wall-clock seconds).
+    """Grade `student` into OUT/students/<name>/ and OUT/feedback/<name>/; return (status,
+    wall-clock seconds).
 
     Past the timeout, or when `stop` is set, the grading is ended (SIGTERM, then SIGKILL
     of its process group after GRACE seconds). A timed-out grading keeps the results grade
-    wrote on SIGTERM, if any; a stopped one keeps none, so the next run grades it again."""
+    wrote on SIGTERM, if any; a stopped one keeps none, so the next run grades it again.
+    Any other error is this student's "grader error" (the reason in status.json and
+    grade.log), never the class's."""
     folder = out / "students" / student.name
-    folder.mkdir(parents=True, exist_ok=True)
-    results = folder / RESULTS
-    results.unlink(missing_ok=True)  # an incomplete one, from an earlier run
     start = time.perf_counter()
+    try:
+        return _grade_one(student, folder, out / "feedback" / student.name, grading, stop)
+    except Exception as error:  # noqa: BLE001 - one student's problem must not stop the others
+        reason = f"{type(error).__name__}: {error}"
+        with suppress(OSError):
+            (folder / RESULTS).unlink(missing_ok=True)  # of grade, if it ran: not a grade
+        with suppress(OSError), (folder / LOG).open("a", encoding="utf-8") as log:
+            log.write(f"\ngrade-all: grader error: {reason}\n")
+        with suppress(OSError):
+            _record(folder, GRADER_ERROR, start, reason=reason)
+        return GRADER_ERROR, time.perf_counter() - start
+
+
+def _grade_one(
+    student: Student,
+    folder: Path,
+    feedback: Path,
+    grading: Grading,
+    stop: threading.Event | None,
+) -> tuple[str, float]:
+    start = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    _record(folder, INTERRUPTED, start)  # until this grading ends, were grade-all killed
+    results = folder / RESULTS
+    results.unlink(missing_ok=True)  # of an earlier grading
+    shutil.rmtree(feedback, ignore_errors=True)
+    digest = submission_digest(student.source)  # before grading: a change during it is seen
     with (
         tempfile.TemporaryDirectory(prefix="autograder-batch-") as temporary,
         (folder / LOG).open("w", encoding="utf-8") as log,
@@ -200,18 +220,32 @@ def grade_one(
                 message = f"invalid zip {student.source.name}: {error}"
                 log.write(message + "\n")
                 report.write_json(results, report.grader_failure(UserError(message), 0.0))
-                return _finish(folder, INVALID_ZIP, start)
+                return _record(folder, INVALID_ZIP, start, digest=digest, reason=message)
         command = [sys.executable, "-m", "autograder", "grade", str(submission)]
         command += ["--results", str(results.resolve()), *grading.options]
-        command += ["--feedback", str(folder.resolve())] * grading.feedback
+        command += ["--feedback", str(feedback.resolve())] * grading.feedback
         ended, code = _run(command, grading, log, stop)
     if ended == INTERRUPTED:
         results.unlink(missing_ok=True)  # the tests graded before the stop: not a grade
     if ended is not None:
-        return _finish(folder, ended, start)
+        return _record(folder, ended, start, digest=digest)
     data = complete(results)
-    failed = code != 0 or data is None or grader_failed(data)
-    return _finish(folder, GRADER_ERROR if failed else GRADED, start)
+    if code != 0 or data is None or grader_failed(data):
+        reason = f"grade exited with code {code}" + " without results" * (data is None)
+        return _record(folder, GRADER_ERROR, start, digest=digest, reason=reason)
+    return _record(folder, GRADED, start, digest=digest)
+
+
+def _record(
+    folder: Path, status: str, start: float, *, digest: str | None = None, reason: str = ""
+) -> tuple[str, float]:
+    """Write the student's status.json; return (status, seconds since `start`)."""
+    seconds = time.perf_counter() - start
+    recorded: dict[str, Any] = {"status": status, "seconds": round(seconds, 3)}
+    recorded |= {"submission": digest} if digest else {}
+    recorded |= {"reason": reason} if reason else {}
+    report.write_json(folder / STATUS, recorded)
+    return status, seconds
 
 
 def _run(
@@ -228,6 +262,7 @@ def _run(
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C in the terminal reaches grade-all only
+        preexec_fn=_die_with_parent(),
     )
     deadline = time.monotonic() + grading.timeout
     while True:
@@ -253,10 +288,28 @@ def _run(
         return reason, process.returncode
 
 
-def _finish(folder: Path, status: str, start: float) -> tuple[str, float]:
-    seconds = time.perf_counter() - start
-    report.write_json(folder / STATUS, {"status": status, "seconds": round(seconds, 3)})
-    return status, seconds
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, a preexec_fn that has the child sent SIGTERM when grade-all dies (even by
+    SIGKILL), so no grading outlives it: grade then stops its workers. The signal follows
+    the death of the thread that started the child, and each grading's thread waits for
+    its child."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent, signum = os.getpid(), int(signal.SIGTERM)
+
+    def preexec() -> None:  # in the child, between fork and exec: nothing that imports
+        prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
+        if os.getppid() != parent:  # grade-all died before prctl
+            os.kill(os.getpid(), signum)
+
+    return preexec
 
 
 def grade_all(
@@ -289,23 +342,33 @@ def grade_all(
     return done
 
 
-def supports_feedback(root: Path) -> bool:
-    """Whether the ``grade`` run from `root` takes ``--feedback DIR``."""
-    command = [sys.executable, "-m", "autograder", "grade", "--help"]
-    shown = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
-    return "--feedback" in shown.stdout
-
-
-# --- the gradebook ---------------------------------------------------------------------
-
-
 # --- the command -----------------------------------------------------------------------
 
 
 @contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold OUT/.lock (flock) within it; UserError when another process holds it."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = (out / LOCK).open("a")
+    except OSError as error:
+        raise UserError(f"cannot write in {out}: {error}") from error
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(
+                f"another grade-all is running on {out}: wait for it to end, or stop it"
+            ) from None
+        except OSError as error:
+            raise UserError(f"cannot lock {out / LOCK}: {error}") from error
+        yield  # the lock goes with the file's closing
+
+
+@contextmanager
 def _signals_interrupt() -> Iterator[list[int]]:
-    """Within it, SIGTERM raises KeyboardInterrupt like Ctrl-C (SIGINT) does; yields the
-    list of the signals received."""
+    """Within it, SIGTERM and SIGHUP raise KeyboardInterrupt like Ctrl-C (SIGINT) does;
+    yields the list of the signals received."""
     seen: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield seen
@@ -315,13 +378,19 @@ def _signals_interrupt() -> Iterator[list[int]]:
         seen.append(signum)
         raise KeyboardInterrupt
 
-    before = signal.signal(signal.SIGTERM, interrupt)
-    previous_int = signal.signal(signal.SIGINT, interrupt)
+    caught = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    before = {signum: signal.signal(signum, interrupt) for signum in caught}
     try:
         yield seen
     finally:
-        signal.signal(signal.SIGTERM, before)
-        signal.signal(signal.SIGINT, previous_int)
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+
+def exit_code(rows: Sequence[Row]) -> int:
+    """0 when every student is graded or refused (invalid zip), else 3 (a grader error or
+    a timeout, of this run or kept from an earlier one)."""
+    return 0 if all(row.status in (GRADED, INVALID_ZIP) for row in rows) else 3
 
 
 def main(
@@ -333,12 +402,10 @@ def main(
     config: Path | None = None,
     data: Path | None = None,
 ) -> int:
-    """Grade every submission not yet graded in `out`, write the gradebook and summary
-    (also when interrupted), print where they are, the statuses and the throughput.
-    0 when every student was graded, 3 when some grading failed or timed out, 130 (143)
-    when interrupted by SIGINT (SIGTERM)."""
-    from tqdm import tqdm
-
+    """Grade every submission whose grading in `out` is not final, write the gradebook and
+    summary (also when interrupted), print where they are, the statuses and the throughput.
+    Returns exit_code, or 128 + the signal (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP) when
+    interrupted; UserError when another grade-all holds `out`."""
     if jobs < 1:
         raise UserError(f"--jobs must be at least 1, got {jobs}")
     settings = load_config(config)
@@ -348,44 +415,61 @@ def main(
         raise UserError(f"{submissions}: no submissions (folders or .zip files) in it")
     options = ["--fast"] * fast + ["--config", str(settings.path)] * bool(config)
     options += ["--data", str(data.resolve())] if data else []
-    pending = [s for s in students if not complete(out / "students" / s.name / RESULTS)]
-    print(
-        f"{len(students)} submissions in {submissions}: {len(pending)} to grade, "
-        f"{len(students) - len(pending)} already graded in {out}",
-        flush=True,
+    grading = Grading(
+        settings.root, tuple(options), timeout=settings.limits.run_budget + TIMEOUT_MARGIN
     )
-    finished: list[str] = []
-    start = time.perf_counter()
-    with _signals_interrupt() as signals:
-        try:
-            with tqdm(total=len(pending), desc="grading", unit="student", file=sys.stderr) as bar:
-
-                def tick(student: Student, status: str, seconds: float) -> None:
-                    finished.append(status)
-                    bar.set_postfix_str(f"{student.name}: {status}", refresh=False)
-                    bar.update()
-
-                grading = Grading(
-                    settings.root,
-                    tuple(options),
-                    feedback=bool(pending) and supports_feedback(settings.root),
-                    timeout=settings.limits.run_budget + TIMEOUT_MARGIN,
-                )
-                grade_all(pending, out, grading, jobs=jobs, progress=tick)
-        except KeyboardInterrupt:
-            signals += [] if signals else [signal.SIGINT]
-            print("\nInterrupted: the students graded so far are kept.", file=sys.stderr)
-        finally:
-            rows = [read_row(s.name, out / "students" / s.name) for s in students]
-            gradebook = write_gradebook(rows, out / "gradebook.csv")
-            graded = sum(status != INTERRUPTED for status in finished)
-            run = Throughput(
-                graded, len(students) - len(pending), time.perf_counter() - start, jobs
-            )
-            html, markdown = write_summary(rows, out, run)
-    print(f"Gradebook: {gradebook}\nSummary: {html} (and {markdown.name})")
+    with _locked(out):
+        pending = [
+            s
+            for s in students
+            if not up_to_date(out / "students" / s.name, _digest_or_none(s.source))
+        ]
+        print(
+            f"{len(students)} submissions in {submissions}: {len(pending)} to grade, "
+            f"{len(students) - len(pending)} kept from earlier runs in {out}",
+            flush=True,
+        )
+        with _signals_interrupt() as signals:
+            rows, run, pages = _grade_class(students, pending, out, grading, jobs, signals)
+    print(f"Gradebook: {pages[0]}\nSummary: {pages[1]} (and {pages[2].name})")
     print("Statuses: " + ", ".join(f"{n} {status}" for status, n in status_counts(rows).items()))
     print(run.line())
-    if signals:
-        return 128 + signals[-1]
-    return 3 if any(row.status in (GRADER_ERROR, TIMEOUT) for row in rows) else 0
+    return 128 + signals[-1] if signals else exit_code(rows)
+
+
+def _grade_class(
+    students: Sequence[Student],
+    pending: Sequence[Student],
+    out: Path,
+    grading: Grading,
+    jobs: int,
+    signals: list[int],
+) -> tuple[list[Row], Throughput, tuple[Path, Path, Path]]:
+    """Grade `pending` with a progress bar, then (also when interrupted: SIGINT is added to
+    `signals` unless another signal is there) write the gradebook and the summary of
+    `students`; return their rows, the throughput and the gradebook's and summary's paths."""
+    from tqdm import tqdm
+
+    finished: list[str] = []
+    start = time.perf_counter()
+    try:
+        with tqdm(total=len(pending), desc="grading", unit="student", file=sys.stderr) as bar:
+
+            def tick(student: Student, status: str, seconds: float) -> None:
+                finished.append(status)
+                bar.set_postfix_str(f"{student.name}: {status}", refresh=False)
+                bar.update()
+
+            grade_all(pending, out, grading, jobs=jobs, progress=tick)
+    except KeyboardInterrupt:
+        if not signals:
+            signals.append(signal.SIGINT)
+        print("\nInterrupted: the students graded so far are kept.", file=sys.stderr)
+    finally:
+        rows = [read_row(s.name, out / "students" / s.name) for s in students]
+        gradebook = write_gradebook(rows, out / "gradebook.csv")
+        graded = sum(status != INTERRUPTED for status in finished)
+        seconds = time.perf_counter() - start
+        run = Throughput(graded, len(students) - len(pending), seconds, jobs)
+        html, markdown = write_summary(rows, out, run)
+    return rows, run, (gradebook, html, markdown)

@@ -89,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-INSTRUCTOR_TOOLS = ("batch", "bench", "build", "bugs", "demo", "gradebook", "release", "validate")
+INSTRUCTOR_TOOLS = (
+    *("batch", "bench", "build", "bugs", "demo", "gradebook", "release", "unzip", "validate"),
+)
 """The modules behind the instructor commands, imported only when one runs. The student
 handout and Gradescope's zip ship the engine without them."""
 INSTRUCTOR = (Path(__file__).parent / "validate.py").is_file()

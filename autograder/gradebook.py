@@ -2,9 +2,10 @@
 OUT/students/<name>/ (grade's results.json, grade-all's status.json): OUT/gradebook.csv,
 and the class summary for the instructor (hidden tests named): OUT/summary.html
 (self-contained: inline CSS, the figure as a base64 PNG) and OUT/summary.md (beside
-OUT/score_distribution.png).
+OUT/score_distribution.png). Every file is written atomically (`write_atomic`).
 
 `read_row` and `summarize` return numbers; the writers and renderers only render them.
+`up_to_date` tells grade-all whose grading is final.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import io
 import json
 import os
 import statistics
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,14 +35,20 @@ __all__ = [
     "read_row",
     "status_counts",
     "summarize",
+    "up_to_date",
+    "write_atomic",
     "write_gradebook",
     "write_summary",
 ]
 
 GRADED, GRADER_ERROR, TIMEOUT = "graded", "grader error", "timeout"
 INVALID_ZIP, INTERRUPTED, NOT_GRADED = "invalid zip", "interrupted", "not graded"
-FINAL = (GRADED, GRADER_ERROR, TIMEOUT, INVALID_ZIP)
-"""The statuses of a student with a complete results.json: a later run skips them."""
+FINAL = (GRADED, TIMEOUT, INVALID_ZIP)
+"""The statuses a later run keeps, unless the submission changed; it grades again a
+grader error (wrong options, MNIST missing...), an interrupted grading and a student not
+graded."""
+ENDED = (*FINAL, GRADER_ERROR)
+"""The statuses of a grading that ended, whose results.json (if any) is its own."""
 RESULTS, STATUS = "results.json", "status.json"
 COLUMNS = ("student", *PARTS, "total", "status", "seconds")
 FAILED_SHOWN = 25
@@ -79,15 +87,26 @@ def grader_failed(results: dict[str, Any]) -> bool:
     )
 
 
+def up_to_date(folder: Path, submission: str | None) -> bool:
+    """Whether the last grading in the student's folder OUT/students/<name>/ is final
+    (FINAL: timed out, or graded or refused with a complete results.json) and of the
+    submission whose digest is `submission` (None: unknown, so not)."""
+    recorded = _json(folder / STATUS)
+    status = recorded.get("status")
+    if submission is None or recorded.get("submission") != submission or status not in FINAL:
+        return False
+    return status == TIMEOUT or complete(folder / RESULTS) is not None
+
+
 def read_row(name: str, folder: Path) -> Row:
     """The gradebook row of student `name` from its folder OUT/students/<name>/."""
     recorded = _json(folder / STATUS)
     status, seconds = recorded.get("status"), _seconds(recorded.get("seconds"))
     results = complete(folder / RESULTS)
-    if results is None:
-        kept = status in (TIMEOUT, GRADER_ERROR, INTERRUPTED)
+    if results is None or status == INTERRUPTED:  # no results, or not of an ended grading
+        kept = status in (*ENDED, INTERRUPTED) and status != GRADED
         return Row(name, str(status) if kept else NOT_GRADED, seconds)
-    if status not in FINAL:  # results from elsewhere, or status.json lost
+    if status not in ENDED:  # results from elsewhere, or status.json lost
         status = GRADER_ERROR if grader_failed(results) else GRADED
         seconds = _seconds(results.get("execution_time"))
     points = dict.fromkeys(PARTS, 0.0)
@@ -121,16 +140,28 @@ def _json(path: Path) -> dict[str, Any]:
 def write_gradebook(rows: Sequence[Row], path: Path) -> Path:
     """OUT/gradebook.csv: student, the points of each part, total, status, seconds (blank
     where a student has no results); written atomically."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(COLUMNS)
-        for row in sorted(rows, key=lambda row: row.student):
-            points = [_number(row.points.get(part)) if row.points else "" for part in PARTS]
-            seconds = "" if row.seconds is None else f"{row.seconds:.1f}"
-            writer.writerow([row.student, *points, _number(row.total), row.status, seconds])
-    os.replace(temporary, path)
+    stream = io.StringIO(newline="")
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    for row in sorted(rows, key=lambda row: row.student):
+        points = [_number(row.points.get(part)) if row.points else "" for part in PARTS]
+        seconds = "" if row.seconds is None else f"{row.seconds:.1f}"
+        writer.writerow([row.student, *points, _number(row.total), row.status, seconds])
+    write_atomic(path, stream.getvalue())
     return path
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write `data` (text as UTF-8, unchanged newlines) to `path` atomically: a temporary
+    file of a unique name beside it, then a rename."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _number(value: float | None) -> str:
@@ -142,7 +173,7 @@ def _number(value: float | None) -> str:
 
 @dataclass(frozen=True)
 class Throughput:
-    """What one run of grade-all did: students graded by it, skipped (graded before)."""
+    """What one run of grade-all did: students graded by it, skipped (final before)."""
 
     graded: int
     skipped: int
@@ -157,7 +188,7 @@ class Throughput:
         return (
             f"This run graded {_count(self.graded, 'submission')} in {self.seconds:.1f} s with "
             f"{_count(self.jobs, 'job')}: {self.per_minute:.1f} submissions per "
-            f"minute ({self.skipped} already graded, skipped)."
+            f"minute ({self.skipped} kept from earlier runs, skipped)."
         )
 
 
@@ -238,17 +269,11 @@ def write_summary(rows: Sequence[Row], out: Path, run: Throughput) -> tuple[Path
     summary = summarize(rows)
     png = distribution_png(summary)
     if png is not None:
-        (out / FIGURE).write_bytes(png)
+        write_atomic(out / FIGURE, png)
     pages = out / "summary.html", out / "summary.md"
-    _write(pages[0], render_html(summary, run, png))
-    _write(pages[1], render_markdown(summary, run, FIGURE if png else None))
+    write_atomic(pages[0], render_html(summary, run, png))
+    write_atomic(pages[1], render_markdown(summary, run, FIGURE if png else None))
     return pages
-
-
-def _write(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 # --- rendering -------------------------------------------------------------------------

@@ -1,15 +1,19 @@
-"""Tests of ``grade-all`` (autograder/batch.py) and its gradebook (autograder/gradebook.py).
+"""Tests of ``grade-all`` (autograder/batch.py), its gradebook (autograder/gradebook.py)
+and its unzipping (autograder/unzip.py).
 
-Finding submissions, unpacking zips and the gradebook are tested on hand-made folders and
-results. Grading itself (slow: real ``grade`` subprocesses, with --fast) is tested on a
-class of four: the reference, the stubs, the reference zipped inside a folder, and the
-reference with a syntax error in knn.py; each must get what ``grade`` gives it directly.
+Finding submissions, unpacking zips, what is final, the lock and the gradebook are tested
+on hand-made folders and results. Grading itself (slow: real ``grade`` subprocesses, with
+--fast) is tested on a class of four: the reference, the stubs, the reference zipped
+inside a folder, and the reference with a syntax error in knn.py; each must get what
+``grade`` gives it directly. Regrading, errors and ending are tested on small classes.
 """
 
 from __future__ import annotations
 
 import base64
 import csv
+import errno
+import fcntl
 import html
 import json
 import os
@@ -17,20 +21,30 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from autograder import batch, gradebook
-from autograder.batch import Grading, Student, UnsafeZip, extract_zip, find_submissions
+from autograder import batch, gradebook, unzip
+from autograder.batch import Grading, Student, find_submissions
 from autograder.errors import UserError
-from autograder.gradebook import COLUMNS, Row, read_row, summarize, write_gradebook
+from autograder.gradebook import (
+    COLUMNS,
+    Row,
+    read_row,
+    summarize,
+    up_to_date,
+    write_gradebook,
+)
 from autograder.submission import PARTS
+from autograder.unzip import UnsafeZip, extract_zip
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_mnist = pytest.mark.skipif(
@@ -74,10 +88,11 @@ def _by_part(results: dict[str, Any]) -> dict[str, float]:
     return points
 
 
-def _grade_processes(out: Path) -> list[str]:
-    """Command lines of the processes still running that mention `out`."""
+def _grade_processes(out: Path, pid: int | str = "[0-9]*") -> list[str]:
+    """Command lines of the processes still running that mention `out` (of process `pid`
+    only, when given)."""
     found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    for cmdline in Path("/proc").glob(f"{pid}/cmdline"):
         try:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
@@ -180,6 +195,212 @@ def test_a_malicious_zip_gets_status_invalid_zip_and_writes_nothing_outside(
     assert not list(out.rglob("evil"))
 
 
+def _zip_of(archive: Path, members: list[str]) -> Path:
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for member in members:
+            zipped.writestr(member, "" if member.endswith("/") else "K = 1\n")
+    return archive
+
+
+@pytest.mark.parametrize(
+    ("members", "reason"),
+    [
+        (["handin/a", "handin/a/b.py"], "'handin/a' is both a file and a folder"),
+        (["a/b.py", "a"], "'a' is both a file and a folder"),
+        (["a/", "a"], "'a' is both a file and a folder"),
+        (["."], "is a file without a name"),
+        (["handin/" + "k" * 300 + ".py"], "cannot be extracted: OSError: .*File name too long"),
+    ],
+)
+def test_a_zip_the_filesystem_cannot_hold_is_refused(
+    tmp_path: Path, members: list[str], reason: str
+) -> None:
+    archive = _zip_of(tmp_path / "odd.zip", members)
+    with pytest.raises(UnsafeZip, match=reason):
+        extract_zip(archive, tmp_path / "odd")
+
+
+def test_extract_zip_turns_an_error_of_the_filesystem_into_unsafe_zip(tmp_path: Path) -> None:
+    archive = _zip_of(tmp_path / "alice.zip", ["handin/knn.py"])
+    (tmp_path / "alice").write_text("a file where the folder should go")
+    with pytest.raises(UnsafeZip, match="cannot be extracted: NotADirectoryError"):
+        extract_zip(archive, tmp_path / "alice")
+
+
+def test_a_full_disk_while_extracting_is_not_the_zips_fault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(unzip, "_extract", full)
+    archive = _zip_of(tmp_path / "alice.zip", ["handin/knn.py"])
+    with pytest.raises(OSError, match="No space left") as raised:
+        extract_zip(archive, tmp_path / "alice")
+    assert not isinstance(raised.value, UnsafeZip)  # a grader error: graded again next run
+
+
+def test_an_error_grading_one_student_is_its_grader_error_and_the_others_are_graded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submissions = tmp_path / "class"
+    _copy_modules(ROOT / "assignment", submissions / "oops")
+    _evil_zip(submissions / "mallory.zip", "../evil")
+
+    def failing(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(batch.subprocess, "Popen", failing)  # only oops's grading starts one
+    students = find_submissions(submissions)
+    statuses = batch.grade_all(students, tmp_path / "out", Grading(ROOT), jobs=1)
+    assert {name: status for name, (status, _) in statuses.items()} == {
+        "mallory": "invalid zip",
+        "oops": "grader error",
+    }
+    folder = tmp_path / "out/students/oops"
+    recorded = json.loads((folder / "status.json").read_text())
+    assert recorded["status"] == "grader error"
+    assert recorded["reason"] == "RuntimeError: the disk is on fire"
+    log = (folder / "grade.log").read_text()
+    assert "grade-all: grader error: RuntimeError: the disk is on fire" in log
+    assert read_row("oops", folder).status == "grader error"
+
+
+def _status(folder: Path, status: str, submission: str = "zip:1", results: bool = True) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "status.json").write_text(json.dumps({"status": status, "submission": submission}))
+    if results:
+        (folder / "results.json").write_text('{"score": 0, "tests": []}')
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("status", "results", "final"),
+    [
+        ("graded", True, True),
+        ("timeout", False, True),
+        ("timeout", True, True),
+        ("invalid zip", True, True),
+        ("graded", False, False),
+        ("grader error", True, False),
+        ("grader error", False, False),
+        ("interrupted", True, False),
+        ("not graded", True, False),
+    ],
+)
+def test_graded_timed_out_and_invalid_zips_are_final_until_the_submission_changes(
+    tmp_path: Path, status: str, results: bool, final: bool
+) -> None:
+    folder = _status(tmp_path / "students/alice", status, results=results)
+    assert up_to_date(folder, "zip:1") is final
+    assert not up_to_date(folder, "zip:2") and not up_to_date(folder, None)
+    assert not up_to_date(tmp_path / "students/nobody", "zip:1")
+
+
+def test_the_digest_of_a_folder_changes_with_its_files_and_not_with_pycache(
+    tmp_path: Path,
+) -> None:
+    folder = _copy_modules(ROOT / "solutions", tmp_path / "alice")
+    first = batch.submission_digest(folder)
+    assert batch.submission_digest(shutil.copytree(folder, tmp_path / "copy")) == first
+    (folder / "__pycache__").mkdir()
+    (folder / "__pycache__/knn.cpython-311.pyc").write_bytes(b"compiled")
+    assert batch.submission_digest(folder) == first
+    os.utime(folder / "knn.py", ns=(0, 10**18))
+    touched = batch.submission_digest(folder)
+    (folder / "notes").mkdir()
+    (folder / "notes/extra.py").write_text("")
+    assert len({first, touched, batch.submission_digest(folder)}) == 3
+
+
+def test_the_digest_of_a_zip_is_of_its_bytes(tmp_path: Path) -> None:
+    one = _zip_of(tmp_path / "one.zip", ["handin/knn.py"])
+    shutil.copy(one, tmp_path / "same.zip")
+    os.utime(tmp_path / "same.zip", ns=(0, 10**18))
+    _zip_of(tmp_path / "two.zip", ["handin/svm.py"])
+    digests = [batch.submission_digest(tmp_path / f"{n}.zip") for n in ("one", "same", "two")]
+    assert digests[0] == digests[1] != digests[2] and digests[0].startswith("zip:")
+
+
+def test_an_invalid_zip_is_refused_again_only_when_it_is_replaced(tmp_path: Path) -> None:
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    archive = _evil_zip(submissions / "mallory.zip", "../evil")
+    out = tmp_path / "out"
+    assert batch.main(submissions, out, jobs=1) == 0
+    results = out / "students/mallory/results.json"
+    before = results.stat().st_mtime_ns
+    assert batch.main(submissions, out, jobs=1) == 0
+    assert results.stat().st_mtime_ns == before
+    _evil_zip(archive, "handin/evil", link=True)
+    assert batch.main(submissions, out, jobs=1) == 0
+    assert "is a symbolic link" in json.loads(results.read_text())["output"]
+
+
+def test_a_second_grade_all_on_the_same_out_exits_2(tmp_path: Path) -> None:
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    _evil_zip(submissions / "mallory.zip", "../evil")
+    out = tmp_path / "out"
+    out.mkdir()
+    with (out / ".lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running grade-all holds it
+        with pytest.raises(UserError, match=f"another grade-all is running on {out}"):
+            batch.main(submissions, out, jobs=1)
+        command = [sys.executable, "-m", "autograder", "grade-all", str(submissions)]
+        command += ["--out", str(out)]
+        shown = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        assert shown.returncode == 2
+        assert f"error: another grade-all is running on {out}" in shown.stderr
+        assert not (out / "students").exists()
+    assert batch.main(submissions, out, jobs=1) == 0  # the lock is free again
+
+
+def test_sighup_and_sigterm_interrupt_grade_all_like_ctrl_c() -> None:
+    script = textwrap.dedent(
+        """
+        import os, signal, time
+        from autograder.batch import _signals_interrupt
+        for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+            with _signals_interrupt() as seen:
+                try:
+                    os.kill(os.getpid(), signum)
+                    time.sleep(5)  # the handler interrupts it
+                except KeyboardInterrupt:
+                    print(int(seen[-1]))
+        """
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert shown.returncode == 0, shown.stderr
+    expected = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
+    assert shown.stdout.split() == [str(int(signum)) for signum in expected]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "code"),
+    [
+        (["graded", "invalid zip"], 0),
+        (["graded", "grader error"], 3),
+        (["timeout", "invalid zip"], 3),
+        (["graded", "not graded"], 3),
+    ],
+)
+def test_grade_all_exits_0_when_every_student_is_graded_or_refused_else_3(
+    statuses: list[str], code: int
+) -> None:
+    rows = [Row(f"s{i}", status, 1.0) for i, status in enumerate(statuses)]
+    assert batch.exit_code(rows) == code
+
+
+def test_the_gradebook_is_written_under_a_unique_temporary_name(tmp_path: Path) -> None:
+    (tmp_path / ".gradebook.csv.tmp").mkdir()  # a fixed temporary name would collide
+    write_gradebook([Row("adam", "not graded", None)], tmp_path / "gradebook.csv")
+    assert _rows(tmp_path / "gradebook.csv")["adam"]["status"] == "not graded"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".gradebook.csv.tmp", "gradebook.csv"]
+
+
 # --- the gradebook, from hand-made results ----------------------------------------------
 
 
@@ -214,6 +435,9 @@ def test_a_student_without_results_keeps_the_status_of_its_last_grading(tmp_path
     (folder / "status.json").write_text('{"status": "timeout", "seconds": 720.4}')
     (folder / "results.json").write_text('{"score": 3')  # cut short: not complete
     assert read_row("carol", folder) == Row("carol", "timeout", 720.4)
+    dave = _results(tmp_path, "dave", [("knn", 2, 2, "visible")])  # written by a grading
+    (dave / "status.json").write_text('{"status": "interrupted", "seconds": 0.1}')  # cut short
+    assert read_row("dave", dave) == Row("dave", "interrupted", 0.1)
 
 
 def test_the_gradebook_has_a_row_per_student_sorted_and_blank_points_without_results(
@@ -328,14 +552,41 @@ def test_the_reference_earns_every_fast_point_the_stubs_none_and_broken_knn_cost
 
 @pytest.mark.slow
 @needs_mnist
-def test_each_student_folder_holds_results_feedback_and_the_log(graded: Path) -> None:
-    for name in ("broken", "reference", "stubs", "zipped"):
+def test_the_instructor_files_and_the_feedback_to_share_are_in_separate_folders(
+    klass: Path, graded: Path
+) -> None:
+    assert sorted(path.name for path in graded.iterdir()) == [
+        ".lock",
+        "feedback",
+        "gradebook.csv",
+        "score_distribution.png",
+        "students",
+        "summary.html",
+        "summary.md",
+    ]
+    names = ["broken", "reference", "stubs", "zipped"]
+    assert sorted(path.name for path in (graded / "students").iterdir()) == names
+    assert sorted(path.name for path in (graded / "feedback").iterdir()) == names
+    for name in names:
         folder = graded / "students" / name
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "grade.log",
+            "results.json",
+            "status.json",
+        ]
         assert gradebook.complete(folder / "results.json"), name
-        assert json.loads((folder / "status.json").read_text())["status"] == "graded"
+        status = json.loads((folder / "status.json").read_text())
+        source = klass / (name + ".zip" if name == "zipped" else name)
+        assert status["status"] == "graded", name
+        assert status["submission"] == batch.submission_digest(source), name
         assert "Wrote" in (folder / "grade.log").read_text(), name
-        if batch.supports_feedback(ROOT):
-            assert (folder / "feedback.html").is_file() and (folder / "feedback.md").is_file()
+        feedback = graded / "feedback" / name
+        assert sorted(p.name for p in feedback.iterdir()) == [
+            "feedback.html",
+            "feedback.md",
+            "figures",
+        ]
+        assert list((feedback / "figures").glob("*.png")), name
 
 
 @pytest.mark.slow
@@ -367,12 +618,20 @@ def popen_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
     real = subprocess.Popen
 
     def recording(command: list[str], *args: Any, **kwargs: Any) -> subprocess.Popen[Any]:
-        if "grade" in command and "--help" not in command:
+        if "grade" in command:
             calls.append(list(command))
         return real(command, *args, **kwargs)
 
     monkeypatch.setattr(batch.subprocess, "Popen", recording)
     yield calls
+
+
+def _status_of(out: Path, name: str) -> str | None:
+    try:
+        status: str = json.loads((out / "students" / name / "status.json").read_text())["status"]
+    except (OSError, ValueError):
+        return None
+    return status
 
 
 def _mtimes(out: Path) -> dict[str, int]:
@@ -422,9 +681,9 @@ def test_an_interrupted_run_keeps_what_it_finished_and_the_next_run_grades_the_r
     command += ["--out", str(out), "--jobs", "1", "--fast"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     first = out / "students/a_stubs/results.json"
-    done = out / "students/a_stubs/status.json"  # written once its grade process has ended
     deadline = time.monotonic() + 120
-    while not done.exists() and process.poll() is None and time.monotonic() < deadline:
+    while _status_of(out, "a_stubs") != "graded" and process.poll() is None:
+        assert time.monotonic() < deadline
         time.sleep(0.1)
     time.sleep(1.0)  # b_reference is being graded
     process.send_signal(signal.SIGINT)
@@ -458,3 +717,124 @@ def test_a_grading_past_its_timeout_is_ended_and_marked_timeout(tmp_path: Path) 
     assert read_row("slow", out / "students/slow").status == "timeout"
     assert "grade-all: timeout" in (out / "students/slow/grade.log").read_text()
     assert _grade_processes(out) == []
+
+
+@pytest.mark.slow
+def test_a_zip_with_colliding_members_is_an_invalid_zip_and_the_others_are_graded(
+    tmp_path: Path,
+) -> None:
+    submissions = tmp_path / "class"
+    _copy_modules(ROOT / "assignment", submissions / "stubs")
+    _zip_of(submissions / "collide.zip", ["handin/knn.py", "handin/knn.py/x.py"])
+    out = tmp_path / "out"
+    assert batch.main(submissions, out, jobs=2, fast=True) == 0
+    rows = _rows(out / "gradebook.csv")
+    assert {name: row["status"] for name, row in rows.items()} == {
+        "collide": "invalid zip",
+        "stubs": "graded",
+    }
+    recorded = json.loads((out / "students/collide/status.json").read_text())
+    assert "'handin/knn.py' is both a file and a folder" in recorded["reason"]
+    assert "is both a file and a folder" in (out / "students/collide/grade.log").read_text()
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_a_rerun_grades_again_the_students_whose_grading_failed(
+    tmp_path: Path, popen_calls: list[list[str]]
+) -> None:
+    submissions = tmp_path / "class"
+    _copy_modules(ROOT / "assignment", submissions / "a")
+    _copy_modules(ROOT / "assignment", submissions / "b")
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "out"
+    assert batch.main(submissions, out, jobs=2, data=tmp_path / "empty") == 3  # no MNIST
+    rows = _rows(out / "gradebook.csv")
+    assert [row["status"] for row in rows.values()] == ["grader error"] * 2, rows
+    assert len(popen_calls) == 2
+    assert batch.main(submissions, out, jobs=2, data=Path(os.environ["MNIST_DIR"])) == 0
+    rows = _rows(out / "gradebook.csv")
+    assert [row["status"] for row in rows.values()] == ["graded"] * 2, rows
+    assert [row["total"] for row in rows.values()] == ["0"] * 2
+    assert len(popen_calls) == 4
+
+
+@pytest.mark.slow
+@needs_mnist
+def test_a_replaced_zip_and_an_updated_folder_are_graded_again(
+    klass: Path, graded: Path, tmp_path: Path, popen_calls: list[list[str]]
+) -> None:
+    submissions = shutil.copytree(klass, tmp_path / "class")  # modification times kept
+    out = shutil.copytree(graded, tmp_path / "out")
+    before = _mtimes(out)
+    knn = submissions / "stubs/knn.py"
+    knn.write_text(knn.read_text() + "\n# the second version\n")
+    stubs = _copy_modules(ROOT / "assignment", tmp_path / "handin")
+    (submissions / "zipped.zip").unlink()
+    _zip(stubs, submissions / "zipped.zip", "handin")
+    assert batch.main(submissions, out, jobs=2, fast=True) == 0
+    assert sorted(Path(command[4]).name for command in popen_calls) == ["stubs", "zipped"]
+    after = _mtimes(out)
+    for name in ("stubs", "zipped"):
+        assert after.pop(name) > before.pop(name)
+    assert after == before
+    rows = _rows(out / "gradebook.csv")
+    assert rows["zipped"]["total"] == rows["stubs"]["total"] == "0"
+    assert float(rows["reference"]["total"]) > 0
+
+
+def _in_session(session: int) -> list[int]:
+    """The processes of `session` still running (zombies left out): a grading and its
+    workers."""
+    return [pid for pid, sid in _sessions().items() if sid == session]
+
+
+def _sessions() -> dict[int, int]:
+    """pid -> session id of every process still running."""
+    found = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError, ValueError, IndexError):
+            state, _, _, session = stat_file.read_text().rsplit(")", 1)[1].split()[:4]
+            if state not in ("Z", "X"):
+                found[int(stat_file.parent.name)] = int(session)
+    return found
+
+
+@pytest.mark.slow
+@needs_mnist
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_no_grading_outlives_a_killed_grade_all(tmp_path: Path) -> None:
+    submissions = tmp_path / "class"
+    _copy_modules(ROOT / "solutions", submissions / "reference")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "autograder", "grade-all", str(submissions)]
+    command += ["--out", str(out), "--data", os.environ["MNIST_DIR"]]  # full grading: long
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    grading: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not grading:
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+            leaders = [pid for pid, sid in _sessions().items() if pid == sid]
+            grading = [pid for pid in leaders if _grade_processes(out, pid)]
+        time.sleep(2.0)  # grade is loading MNIST or running the tests
+        process.kill()  # SIGKILL: grade-all cannot stop anything itself
+        process.wait()
+        deadline = time.monotonic() + batch.GRACE
+        while _in_session(grading[0]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _in_session(grading[0]) == [] and _grade_processes(out) == []
+    finally:  # what this test started, were it left running
+        process.kill()
+        process.wait()
+        for pid in _in_session(grading[0]) if grading else []:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert _status_of(out, "reference") == "interrupted"
+    assert read_row("reference", out / "students/reference").total is None
+    assert not up_to_date(
+        out / "students/reference", batch.submission_digest(submissions / "reference")
+    )
