@@ -223,7 +223,8 @@ def _grade_one(
                 return _record(folder, INVALID_ZIP, start, digest=digest, reason=message)
         command = [sys.executable, "-m", "autograder", "grade", str(submission)]
         command += ["--results", str(results.resolve()), *grading.options]
-        command += ["--feedback", str(feedback.resolve())] * grading.feedback
+        title = f"Grade of {student.name}"  # not the temporary folder of an unpacked zip
+        command += ["--feedback", str(feedback.resolve()), "--title", title] * grading.feedback
         ended, code = _run(command, grading, log, stop)
     if ended == INTERRUPTED:
         results.unlink(missing_ok=True)  # the tests graded before the stop: not a grade

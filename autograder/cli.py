@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
             help="also write a feedback page with figures: DIR/feedback.html and feedback.md",
         )
         command.add_argument(
+            "--title", help="the feedback page's title (default: names the submission folder)"
+        )
+        command.add_argument(
             "--part",
             action="append",
             choices=PARTS,
@@ -259,7 +262,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(f"autograder error (not a problem of your code): {error}", file=sys.stderr)
         return 3
     print(report.terminal(result))
-    _feedback(args.feedback, result, f"Self-check of {submission}")
+    _feedback(args.feedback, result, args.title or f"Self-check of {submission.name}")
     if result.errors:
         print("\nSome tests could not run (autograder error above): tell the course staff.")
         return 3
@@ -301,7 +304,7 @@ def _run_grade(args: argparse.Namespace) -> int:
     report.write_json(args.results, report.gradescope(result))
     print(report.terminal(result))
     print(f"\nWrote {args.results}")
-    _feedback(args.feedback, result, f"Grade of {submission}")
+    _feedback(args.feedback, result, args.title or f"Grade of {submission.name}")
     if result.errors:
         print(f"autograder error in {len(result.errors)} test(s): see above", file=sys.stderr)
         return 3

@@ -77,6 +77,12 @@ class TestSpec:
     def key(self) -> str:
         return f"{self.part}.{self.name}"
 
+    @property
+    def visible(self) -> bool:
+        """Whether students see this test (its name, its code in the handout) before and
+        after grading: Gradescope's "visible"; the other settings hide it for a while."""
+        return self.visibility == "visible"
+
 
 @dataclass(frozen=True)
 class AccuracySpec:

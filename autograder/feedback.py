@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from autograder import figures, report
@@ -185,14 +183,8 @@ def _mnist(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
 
 
 def _shown(stem: str, caption: str, fig: Figure) -> Shown:
-    """The figure as PNG bytes (Agg, no timestamp), then cleared so that it frees memory."""
-    try:
-        buffer = io.BytesIO()
-        FigureCanvasAgg(fig)  # Agg, whatever matplotlib's default backend: no display
-        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-        return Shown(stem, caption, buffer.getvalue())
-    finally:
-        fig.clear()
+    """The figure as PNG bytes (figures.png_bytes), with its file stem and caption."""
+    return Shown(stem, caption, figures.png_bytes(fig, dpi=DPI))
 
 
 # -- rendering --------------------------------------------------------------------------
@@ -301,4 +293,4 @@ def _pts(points: float) -> str:
 
 
 def _visible(outcome: Outcome) -> bool:
-    return outcome.spec.visibility == "visible"
+    return outcome.spec.visible

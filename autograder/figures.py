@@ -8,11 +8,13 @@ N examples, D = 784 pixels, C classes.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -24,6 +26,7 @@ __all__ = [
     "digits",
     "gradient_check",
     "hyperparameter_search",
+    "png_bytes",
     "score_distribution",
     "templates",
     "time_budget",
@@ -356,3 +359,16 @@ def _images(X: npt.ArrayLike) -> npt.NDArray[np.float64]:
     if pixels.shape[1:] not in ((SIDE * SIDE,), (SIDE, SIDE)) or len(pixels) == 0:
         raise ValueError(f"X must have shape (N, 784) with N >= 1, got {pixels.shape}")
     return pixels.reshape(len(pixels), SIDE, SIDE)
+
+
+def png_bytes(fig: Figure, *, dpi: int = 80) -> bytes:
+    """The figure as PNG bytes, drawn with Agg (no display needed) and without the
+    software-version stamp (the same figure gives the same bytes); then cleared, so that
+    it frees its memory."""
+    try:
+        buffer = io.BytesIO()
+        FigureCanvasAgg(fig)
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        return buffer.getvalue()
+    finally:
+        fig.clear()

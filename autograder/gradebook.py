@@ -259,9 +259,7 @@ def distribution_png(summary: ClassSummary) -> bytes | None:
         summary.maxima,
         title=f"Score distribution of {summary.graded} students",
     )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
+    return figures.png_bytes(figure, dpi=100)
 
 
 def write_summary(rows: Sequence[Row], out: Path, run: Throughput) -> tuple[Path, Path]:

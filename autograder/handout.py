@@ -93,7 +93,7 @@ def engine_tree(*, hidden: set[str] | None) -> Tree:
 
 def hidden_tests(config: Config) -> set[str]:
     """The keys (``part.name``) of the tests students do not get: all but "visible"."""
-    return {key for key, spec in config.tests.items() if spec.visibility != "visible"}
+    return {key for key, spec in config.tests.items() if not spec.visible}
 
 
 def remove_tests(source: str, names: set[str], filename: str) -> str:

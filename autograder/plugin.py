@@ -129,7 +129,7 @@ class Grader:
         for item in items:
             spec = self.config.tests[test_key(item)]
             keep = spec.part in self.parts
-            keep = keep and not (self.visible_only and spec.visibility != "visible")
+            keep = keep and not (self.visible_only and not spec.visible)
             keep = keep and not (self.fast and item.get_closest_marker("slow"))
             (kept if keep else dropped).append(item)
             self._specs[item.nodeid] = (spec, spec.points / keys[spec.key])

@@ -105,7 +105,7 @@ def summary(grade: Grade) -> str:
         score, most = grade.part_score(part)
         if most:
             lines.append(f"- {TITLES[part]}: {round(score, 4):g} / {most:g}")
-    visible = [o for o in grade.outcomes if o.spec.visibility == "visible"]
+    visible = [o for o in grade.outcomes if o.spec.visible]
     lost = sum(o.status != "passed" for o in visible)
     lines += ["", f"{lost} of {len(visible)} visible tests failed or earned part of their points."]
     accuracies = [

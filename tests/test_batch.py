@@ -47,9 +47,6 @@ from autograder.submission import PARTS
 from autograder.unzip import UnsafeZip, extract_zip
 
 ROOT = Path(__file__).resolve().parents[1]
-needs_mnist = pytest.mark.skipif(
-    not os.environ.get("MNIST_DIR"), reason="set MNIST_DIR to the folder of the MNIST files"
-)
 
 
 def _copy_modules(source: Path, target: Path) -> Path:
@@ -522,7 +519,7 @@ def direct(klass: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, d
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_every_student_gets_the_points_grade_gives_it_directly(
     graded: Path, direct: dict[str, dict[str, Any]]
 ) -> None:
@@ -536,7 +533,7 @@ def test_every_student_gets_the_points_grade_gives_it_directly(
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_the_reference_earns_every_fast_point_the_stubs_none_and_broken_knn_costs_only_knn(
     graded: Path,
 ) -> None:
@@ -551,7 +548,7 @@ def test_the_reference_earns_every_fast_point_the_stubs_none_and_broken_knn_cost
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_the_instructor_files_and_the_feedback_to_share_are_in_separate_folders(
     klass: Path, graded: Path
 ) -> None:
@@ -587,10 +584,12 @@ def test_the_instructor_files_and_the_feedback_to_share_are_in_separate_folders(
             "figures",
         ]
         assert list((feedback / "figures").glob("*.png")), name
+        page = (feedback / "feedback.md").read_text()
+        assert page.startswith(f"# Grade of {name}\n"), name  # not a temporary folder
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_the_summary_page_is_self_contained_with_the_figure_and_the_failed_tests(
     graded: Path, direct: dict[str, dict[str, Any]]
 ) -> None:
@@ -639,7 +638,7 @@ def _mtimes(out: Path) -> dict[str, int]:
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_running_again_grades_nobody_and_keeps_the_gradebook(
     klass: Path, graded: Path, tmp_path: Path, popen_calls: list[list[str]]
 ) -> None:
@@ -651,7 +650,7 @@ def test_running_again_grades_nobody_and_keeps_the_gradebook(
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_deleting_one_results_json_regrades_that_student_only(
     klass: Path, graded: Path, tmp_path: Path, popen_calls: list[list[str]]
 ) -> None:
@@ -668,7 +667,7 @@ def test_deleting_one_results_json_regrades_that_student_only(
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_an_interrupted_run_keeps_what_it_finished_and_the_next_run_grades_the_rest(
     tmp_path: Path,
 ) -> None:
@@ -707,7 +706,7 @@ def test_an_interrupted_run_keeps_what_it_finished_and_the_next_run_grades_the_r
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_a_grading_past_its_timeout_is_ended_and_marked_timeout(tmp_path: Path) -> None:
     student = Student("slow", _copy_modules(ROOT / "solutions", tmp_path / "slow"))
     out = tmp_path / "out"
@@ -739,7 +738,7 @@ def test_a_zip_with_colliding_members_is_an_invalid_zip_and_the_others_are_grade
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_a_rerun_grades_again_the_students_whose_grading_failed(
     tmp_path: Path, popen_calls: list[list[str]]
 ) -> None:
@@ -760,7 +759,7 @@ def test_a_rerun_grades_again_the_students_whose_grading_failed(
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_a_replaced_zip_and_an_updated_folder_are_graded_again(
     klass: Path, graded: Path, tmp_path: Path, popen_calls: list[list[str]]
 ) -> None:
@@ -801,7 +800,7 @@ def _sessions() -> dict[int, int]:
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_no_grading_outlives_a_killed_grade_all(tmp_path: Path) -> None:
     submissions = tmp_path / "class"

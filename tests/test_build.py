@@ -30,9 +30,6 @@ from autograder.tree import write_zip
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = load_config(ROOT / "grading.toml")
 HIDDEN = handout.hidden_tests(CONFIG)
-needs_mnist = pytest.mark.skipif(
-    not os.environ.get("MNIST_DIR"), reason="set MNIST_DIR to the folder of the MNIST files"
-)
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +166,7 @@ def test_the_handout_check_scores_the_stubs_zero(released: Path) -> None:
     assert re.search(r"Total: 0 / [\d.]+ points", done.stdout), done.stdout
 
 
-@needs_mnist
+@pytest.mark.mnist
 def test_the_handout_check_gives_the_reference_every_visible_point(
     released: Path, tmp_path: Path
 ) -> None:
@@ -294,7 +291,7 @@ def test_the_gradescope_zip_has_its_scripts_at_the_root_and_every_hidden_test(
         assert tree[name] == (ROOT / name).read_bytes()
 
 
-@needs_mnist
+@pytest.mark.mnist
 def test_gradescope_setup_verifies_the_bundled_mnist_and_names_a_corrupt_file(
     released: Path, tmp_path: Path
 ) -> None:
@@ -312,7 +309,7 @@ def test_gradescope_setup_verifies_the_bundled_mnist_and_names_a_corrupt_file(
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_gradescope_run_autograder_grades_the_reference_fully_and_the_stubs_zero(
     released: Path, tmp_path: Path
 ) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -87,18 +86,13 @@ def test_the_matmul_rate_is_a_plausible_number() -> None:
     assert 1e8 < rate < 1e13
 
 
-needs_mnist = pytest.mark.skipif(
-    not os.environ.get("MNIST_DIR"), reason="set MNIST_DIR to the folder of the MNIST files"
-)
-
-
 @pytest.fixture(scope="module")
 def mnist() -> MnistData:
     return MnistData.load()
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 @pytest.mark.parametrize(
     ("part", "required"), [("knn", 0.970), ("linear_svm", 0.920), ("neural_net", 0.980)]
 )
@@ -110,7 +104,7 @@ def test_the_reference_reaches_its_accuracy_target_on_mnist(
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_the_demo_trains_and_reports_a_part(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["demo", "--part", "linear_svm"]) == 0
     out = capsys.readouterr().out

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import os
+import html
 import re
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder import feedback, figures, report
+from autograder import bugs, feedback, figures, report
 from autograder.config import load_config
 from autograder.grading import Grade, grade
 from autograder.plugin import Outcome
@@ -27,9 +27,6 @@ PNG = b"\x89PNG\r\n\x1a\n"
 GRADIENT_PARTS = ("warmup", "linear_svm", "neural_net")
 """The parts with visible gradient checks."""
 DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
-needs_mnist = pytest.mark.skipif(
-    not os.environ.get("MNIST_DIR"), reason="set MNIST_DIR to the folder of the MNIST files"
-)
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +109,23 @@ def test_hidden_tests_never_appear_by_name_but_count_in_their_part_line(
         earned = sum(o.points * o.fraction for o in mine)
         line = f"{len(mine)} hidden tests: {earned:g} / {sum(o.points for o in mine):g} points"
         assert all(line in page for page in pages[:2])
+
+
+def test_a_failing_hidden_test_shows_neither_its_name_nor_its_message(tmp_path: Path) -> None:
+    """A catalogued bug that only a hidden test catches: its message must not reach the
+    page, which only counts the points it lost."""
+    bug = bugs.by_name(["svm_train_fixed_minibatch"])[0]
+    bugs.apply(bug, ROOT / "solutions", tmp_path / "submission")
+    result = grade(tmp_path / "submission", CONFIG, parts=("linear_svm",), fast=True)
+    failed = [o for o in hidden(result) if o.status != "passed"]
+    assert failed, "the bug is caught by a hidden test"
+    page = feedback.write_feedback(result, tmp_path / "page")
+    for text in (text_of(page), (tmp_path / "page" / "feedback.md").read_text()):
+        for outcome in failed:
+            assert outcome.message.splitlines()[0] not in text
+            assert html.escape(outcome.message.splitlines()[0]) not in text
+            assert outcome.spec.name not in text and title(outcome) not in text
+        assert f"{len(hidden(result))} hidden tests: " in text
 
 
 def test_hidden_tests_evidence_is_not_drawn(
@@ -252,7 +266,7 @@ def test_predictions_outside_the_classes_leave_a_note_instead_of_a_confusion_mat
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_a_full_linear_svm_grade_shows_templates_confusion_training_and_gradients(
     svm_page: tuple[Grade, Path],
 ) -> None:

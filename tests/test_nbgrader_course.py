@@ -36,9 +36,6 @@ POINTS = {
 }
 STUDENTS = {"reference": "source", "stubs": "release"}
 """Each sample student's submission: a copy of the course's source/ or release/ folder."""
-needs_mnist = pytest.mark.skipif(
-    not os.environ.get("MNIST_DIR"), reason="set MNIST_DIR to the folder of the MNIST files"
-)
 pytestmark = pytest.mark.slow
 
 
@@ -182,14 +179,14 @@ def test_each_released_test_cell_is_locked_and_worth_its_parts_points(course: Pa
 # -- autograde -----------------------------------------------------------------------------
 
 
-@needs_mnist
+@pytest.mark.mnist
 def test_autograde_gives_the_stubs_zero_on_every_test_cell(
     scores: dict[str, dict[str, tuple[float, float]]],
 ) -> None:
     assert scores["stubs"] == {part: (0.0, POINTS[part]) for part in PARTS}
 
 
-@needs_mnist
+@pytest.mark.mnist
 def test_autograde_gives_the_reference_what_the_autograder_gives_each_part(
     scores: dict[str, dict[str, tuple[float, float]]], expected: dict[str, float]
 ) -> None:
@@ -200,7 +197,7 @@ def test_autograde_gives_the_reference_what_the_autograder_gives_each_part(
         assert score > 0, part
 
 
-@needs_mnist
+@pytest.mark.mnist
 def test_the_autograded_reference_notebook_runs_without_an_error_or_stderr(
     autograded: Path,
 ) -> None:

@@ -9,7 +9,6 @@ them, and grade_part on the reference and on the stubs.
 from __future__ import annotations
 
 import copy
-import os
 import re
 import shutil
 import time
@@ -35,9 +34,6 @@ FIGURES = 8
 templates, net curves, hyperparameter search, confusion matrix."""
 BUDGET = 120.0
 """Seconds the student notebook may take (about 30 s on an idle 2-core machine)."""
-needs_mnist = pytest.mark.skipif(
-    not os.environ.get("MNIST_DIR"), reason="set MNIST_DIR to the folder of the MNIST files"
-)
 
 
 def reference_copy(folder: Path) -> Path:
@@ -96,7 +92,7 @@ def test_student_notebook_imports_the_student_package_and_draws_with_figures() -
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_student_notebook_runs_against_the_reference_and_draws_every_figure(
     tmp_path: Path,
 ) -> None:
@@ -192,7 +188,7 @@ def test_nbgrader_clearing_gives_the_handout_stubs() -> None:
 
 
 @pytest.mark.slow
-@needs_mnist
+@pytest.mark.mnist
 def test_nbgrader_notebook_runs_and_its_test_cells_output_the_reference_scores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
