@@ -19,8 +19,9 @@ a time. OUT holds:
 Running the same command again grades only the students whose last grading is not final
 for their current submission: a student graded, timed out or refused (invalid zip) is
 skipped unless the zip or the folder changed since (its digest: the zip's bytes, or the
-names, sizes and modification times of the folder's files); a grader error, an interrupted
-grading and a student never graded are graded again.
+names, sizes and modification times of the folder's files), or the options or the bytes of
+grading.toml did (Grading.key); a grader error, an interrupted grading and a student never
+graded are graded again.
 
 Interrupted (Ctrl-C, SIGTERM, SIGHUP), grade-all ends its gradings and writes the gradebook;
 killed, its gradings get SIGTERM from the kernel (PR_SET_PDEATHSIG, Linux). It exits 0 when
@@ -114,6 +115,16 @@ class Grading:
     feedback: bool = True
     timeout: float = 600.0 + TIMEOUT_MARGIN
 
+    def key(self, source: Path) -> str:
+        """What a grading of `source` depends on: the submission's digest, the options and
+        the bytes of the grading.toml in use. A student is graded again when it changes."""
+        options = list(self.options)
+        config = Path(options[options.index("--config") + 1]) if "--config" in options else None
+        settings = hashlib.sha256("\0".join(options).encode())
+        with suppress(OSError):
+            settings.update((config or self.root / "grading.toml").read_bytes())
+        return f"{submission_digest(source)} settings:{settings.hexdigest()[:16]}"
+
 
 def find_submissions(folder: Path, *, exclude: Path | None = None) -> list[Student]:
     """The students of `folder`, sorted by name: each folder and each ``.zip`` (named by
@@ -157,11 +168,12 @@ def submission_digest(source: Path) -> str:
     return f"folder:{digest.hexdigest()}"
 
 
-def _digest_or_none(source: Path) -> str | None:
+def _key_or_none(source: Path, grading: Grading) -> str | None:
+    """grading.key(source), or None when the submission cannot be read."""
     try:
-        return submission_digest(source)
+        return grading.key(source)
     except OSError:
-        return None  # graded (and failing) again, with the reason in its grade.log
+        return None
 
 
 # --- grading ---------------------------------------------------------------------------
@@ -206,7 +218,7 @@ def _grade_one(
     results = folder / RESULTS
     results.unlink(missing_ok=True)  # of an earlier grading
     shutil.rmtree(feedback, ignore_errors=True)
-    digest = submission_digest(student.source)  # before grading: a change during it is seen
+    digest = grading.key(student.source)  # before grading: a change during it is seen
     with (
         tempfile.TemporaryDirectory(prefix="autograder-batch-") as temporary,
         (folder / LOG).open("w", encoding="utf-8") as log,
@@ -423,7 +435,7 @@ def main(
         pending = [
             s
             for s in students
-            if not up_to_date(out / "students" / s.name, _digest_or_none(s.source))
+            if not up_to_date(out / "students" / s.name, _key_or_none(s.source, grading))
         ]
         print(
             f"{len(students)} submissions in {submissions}: {len(pending)} to grade, "

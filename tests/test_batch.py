@@ -319,6 +319,25 @@ def test_the_digest_of_a_zip_is_of_its_bytes(tmp_path: Path) -> None:
     assert digests[0] == digests[1] != digests[2] and digests[0].startswith("zip:")
 
 
+def test_a_grading_key_changes_with_the_options_and_the_grading_toml(tmp_path: Path) -> None:
+    folder = tmp_path / "alice"
+    folder.mkdir()
+    (folder / "knn.py").write_text("K = 1\n")
+    config = tmp_path / "grading.toml"
+    config.write_text("seed = 0\n")
+    fast = Grading(tmp_path, ("--fast",))
+    keys = {
+        fast.key(folder),
+        Grading(tmp_path, ()).key(folder),
+        Grading(tmp_path, ("--fast", "--config", str(config))).key(folder),
+    }
+    assert len(keys) == 3 and fast.key(folder) == Grading(tmp_path, ("--fast",)).key(folder)
+    before = fast.key(folder)
+    config.write_text("seed = 1\n")  # the root's grading.toml: an edited setting regrades
+    assert fast.key(folder) != before
+    assert all(key.startswith(batch.submission_digest(folder)) for key in keys)
+
+
 def test_an_invalid_zip_is_refused_again_only_when_it_is_replaced(tmp_path: Path) -> None:
     submissions = tmp_path / "class"
     submissions.mkdir()
@@ -575,7 +594,7 @@ def test_the_instructor_files_and_the_feedback_to_share_are_in_separate_folders(
         status = json.loads((folder / "status.json").read_text())
         source = klass / (name + ".zip" if name == "zipped" else name)
         assert status["status"] == "graded", name
-        assert status["submission"] == batch.submission_digest(source), name
+        assert status["submission"].startswith(batch.submission_digest(source) + " "), name
         assert "Wrote" in (folder / "grade.log").read_text(), name
         feedback = graded / "feedback" / name
         assert sorted(p.name for p in feedback.iterdir()) == [
@@ -834,6 +853,5 @@ def test_no_grading_outlives_a_killed_grade_all(tmp_path: Path) -> None:
                 os.kill(pid, signal.SIGKILL)
     assert _status_of(out, "reference") == "interrupted"
     assert read_row("reference", out / "students/reference").total is None
-    assert not up_to_date(
-        out / "students/reference", batch.submission_digest(submissions / "reference")
-    )
+    same = Grading(ROOT, ("--data", str(Path(os.environ["MNIST_DIR"]).resolve())))
+    assert not up_to_date(out / "students/reference", same.key(submissions / "reference"))
