@@ -220,16 +220,10 @@ def _run_grade_all(args: argparse.Namespace) -> int:
 
 
 def _run_data(args: argparse.Namespace) -> int:
-    from autograder.mnist import FILES, download_file, find_mnist_dir, verify_file
+    from autograder.mnist import FILES, fill_folder, find_mnist_dir
 
-    if args.into is not None:  # whatever MNIST_DIR or grading.toml say
-        folder = args.into.resolve()
-        for spec in FILES:
-            if not (folder / spec.name).is_file():
-                download_file(spec, folder)
-            verify_file(folder / spec.name, spec, fix="delete it and run again to re-download it")
-    else:
-        folder = find_mnist_dir(args.data)
+    # --into: that folder, whatever MNIST_DIR or grading.toml say
+    folder = fill_folder(args.into.resolve()) if args.into else find_mnist_dir(args.data)
     print(f"MNIST: the {len(FILES)} official files, checksums verified, in {folder}")
     return 0
 

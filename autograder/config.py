@@ -119,6 +119,14 @@ class Config:
     tests: dict[str, TestSpec] = field(default_factory=dict)
     accuracy: dict[str, AccuracySpec] = field(default_factory=dict)
 
+    def points(self, part: str | None = None, *, visible_only: bool = False) -> float:
+        """The points of one part's tests (all parts' when None), or of its visible ones."""
+        return sum(
+            spec.points
+            for spec in self.tests.values()
+            if part in (None, spec.part) and (spec.visible or not visible_only)
+        )
+
     @property
     def root(self) -> Path:
         """The repository folder: the one holding grading.toml."""

@@ -14,9 +14,10 @@ A graded test (or a helper it calls, such as expect.gradient) calls ``record(kin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["WRONG_SHOWN", "record", "take"]
+__all__ = ["WRONG_SHOWN", "of_kind", "record", "take"]
 
 WRONG_SHOWN = 30
 """Misclassified images kept for the feedback page."""
@@ -34,3 +35,15 @@ def take() -> tuple[dict[str, Any], ...]:
     taken = tuple(_records)
     _records.clear()
     return taken
+
+
+def of_kind(outcomes: Iterable[Any], kind: str) -> list[dict[str, Any]]:
+    """The records of `kind` of the visible tests among `outcomes` (plugin.Outcome), in
+    order: what a student may be shown."""
+    return [
+        found
+        for outcome in outcomes
+        if outcome.spec.visible
+        for found in outcome.evidence
+        if found["kind"] == kind
+    ]

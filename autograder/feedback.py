@@ -20,7 +20,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from autograder import figures, report
+from autograder import evidence, figures, report
 from autograder.grading import Grade
 from autograder.plugin import Outcome
 from autograder.submission import PARTS
@@ -84,8 +84,8 @@ def write_feedback(
 
 def _section(grade: Grade, part: str) -> Section:
     mine = [outcome for outcome in grade.outcomes if outcome.spec.part == part]
-    visible = [outcome for outcome in mine if _visible(outcome)]
-    hidden = [outcome for outcome in mine if not _visible(outcome)]
+    visible = [outcome for outcome in mine if outcome.spec.visible]
+    hidden = [outcome for outcome in mine if not outcome.spec.visible]
     score, most = grade.part_score(part)
     heading = f"{report.TITLES[part]}: {_pts(score)} / {_pts(most)} points"
     earned = sum(o.points * o.fraction for o in hidden)
@@ -145,7 +145,7 @@ def _figures(part: str, visible: list[Outcome]) -> tuple[list[Shown], list[str]]
             )
         else:
             notes.append("No misclassified test image: every prediction was right.")
-    checks = [r for o in visible for r in o.evidence if r["kind"] == "gradient"]
+    checks = evidence.of_kind(visible, "gradient")
     if checks:
         tolerance = max(float(check["tolerance"]) for check in checks)
         caption = f"Worst relative error of each gradient over {len(checks)} checks"
@@ -167,7 +167,7 @@ def _worst(checks: list[dict[str, Any]]) -> dict[str, float]:
 
 def _timing(grade: Grade) -> list[Shown]:
     """The time figure of the visible tests (empty when none ran)."""
-    visible = [outcome for outcome in grade.outcomes if _visible(outcome)]
+    visible = [outcome for outcome in grade.outcomes if outcome.spec.visible]
     if not visible:
         return []
     names = [_short(f"{o.spec.part}: {report.title(o)}") for o in visible]
@@ -178,8 +178,7 @@ def _timing(grade: Grade) -> list[Shown]:
 
 def _mnist(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
     """part -> the last MNIST record of the visible tests among `outcomes`."""
-    visible = [outcome for outcome in outcomes if _visible(outcome)]
-    return {r["part"]: r for o in visible for r in o.evidence if r["kind"] == "mnist"}
+    return {found["part"]: found for found in evidence.of_kind(outcomes, "mnist")}
 
 
 def _shown(stem: str, caption: str, fig: Figure) -> Shown:
@@ -290,7 +289,3 @@ def _short(text: str, most: int = 64) -> str:
 
 def _pts(points: float) -> str:
     return f"{round(points, 4):g}"
-
-
-def _visible(outcome: Outcome) -> bool:
-    return outcome.spec.visible

@@ -181,9 +181,7 @@ def student_config(path: Path, config: Config) -> bytes:
     for part, entries in tests.items():
         for name in [name for name in entries if f"{part}.{name}" in hidden]:
             del entries[name]
-    raw["total_points"] = sum(
-        spec.points for key, spec in config.tests.items() if key not in hidden
-    )
+    raw["total_points"] = config.points(visible_only=True)
     raw.setdefault("data", {})["dir"] = ""
     header = (
         "# grading.toml of the student handout: the visible tests and their points.\n"
@@ -206,14 +204,12 @@ def student_tree(root: Path, config: Config, stubs: dict[str, str], notebook: by
 
 def student_readme(config: Config) -> str:
     """The handout's README.md: templates/student-README.md with the points filled in."""
-    hidden = hidden_tests(config)
     rows = []
     for part in PARTS:
-        specs = [(key, spec) for key, spec in config.tests.items() if spec.part == part]
-        visible = sum(spec.points for key, spec in specs if key not in hidden)
-        total = sum(spec.points for _, spec in specs)
-        rows.append(f"| `{part}.py` | {len(specs)} | {visible:g} | {total:g} |")
-    visible_total = sum(s.points for k, s in config.tests.items() if k not in hidden)
+        tests = sum(spec.part == part for spec in config.tests.values())
+        visible, total = config.points(part, visible_only=True), config.points(part)
+        rows.append(f"| `{part}.py` | {tests} | {visible:g} | {total:g} |")
+    visible_total = config.points(visible_only=True)
     template = string.Template((TEMPLATES / "student-README.md").read_text(encoding="utf-8"))
     return template.substitute(
         points_table="\n".join(rows),

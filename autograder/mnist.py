@@ -181,17 +181,25 @@ def find_mnist_dir(
             )
         fix = "replace it with the official file (or point --data / MNIST_DIR elsewhere)"
     else:
-        for spec in FILES:
-            if not (folder / spec.name).is_file():
-                if not download:
-                    raise MnistError(
-                        f"no {spec.name} in the MNIST cache {folder} and downloading is "
-                        "off; point --data / MNIST_DIR at a folder holding the four files"
-                    )
-                download_file(spec, folder)
-        fix = "delete it and run again to re-download it"
+        return fill_folder(folder, download=download)
     for spec in FILES:
         verify_file(folder / spec.name, spec, fix=fix)
+    return folder
+
+
+def fill_folder(folder: Path, *, download: bool = True) -> Path:
+    """`folder` (the cache, or ``data --into``'s) holding the four verified files: the
+    missing ones downloaded into it when `download` is true."""
+    for spec in FILES:
+        if not (folder / spec.name).is_file():
+            if not download:
+                raise MnistError(
+                    f"no {spec.name} in the MNIST cache {folder} and downloading is "
+                    "off; point --data / MNIST_DIR at a folder holding the four files"
+                )
+            download_file(spec, folder)
+    for spec in FILES:
+        verify_file(folder / spec.name, spec, fix="delete it and run again to re-download it")
     return folder
 
 

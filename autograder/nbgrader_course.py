@@ -36,10 +36,7 @@ def course_source(solutions: Path, config: Config) -> Tree:
     from autograder.walkthrough import nbgrader_notebook
 
     sources = {part: (solutions / f"{part}.py").read_text(encoding="utf-8") for part in PARTS}
-    points = {
-        part: sum(spec.points for spec in config.tests.values() if spec.part == part)
-        for part in PARTS
-    }
+    points = {part: config.points(part) for part in PARTS}
     notebook = notebook_bytes(nbgrader_notebook(sources, points))
     folder = f"source/{ASSIGNMENT}"
     return {

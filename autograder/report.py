@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from autograder import evidence
 from autograder.errors import UserError
 from autograder.grading import Grade
 from autograder.plugin import Outcome
@@ -109,10 +110,8 @@ def summary(grade: Grade) -> str:
     lost = sum(o.status != "passed" for o in visible)
     lines += ["", f"{lost} of {len(visible)} visible tests failed or earned part of their points."]
     accuracies = [
-        f"{record['part']} {record['accuracy']:.2%}"
-        for outcome in visible
-        for record in outcome.evidence
-        if record["kind"] == "mnist"
+        f"{found['part']} {found['accuracy']:.2%}"
+        for found in evidence.of_kind(grade.outcomes, "mnist")
     ]
     if accuracies:
         lines.append(f"MNIST test accuracy: {', '.join(accuracies)}.")

@@ -8,7 +8,6 @@ bytes.
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -24,10 +23,8 @@ def mode(data: bytes) -> int:
     return 0o755 if data.startswith(b"#!") else 0o644
 
 
-def write_tree(tree: Tree, folder: Path, *, replace: bool = False) -> None:
-    """Write `tree` under `folder`; with `replace`, `folder` first loses what it held."""
-    if replace and folder.exists():
-        shutil.rmtree(folder)
+def write_tree(tree: Tree, folder: Path) -> None:
+    """Write `tree` under `folder`."""
     for name, data in sorted(tree.items()):
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,17 @@
-"""Shared test settings: the pytester plugin, and the mnist marker."""
+"""Shared test settings: the pytester plugin, the mnist marker, and the fast grades of the
+reference and of the stubs that several test modules read."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+
+from autograder.config import load_config
+from autograder.grading import Grade, grade
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytest_plugins = ["pytester"]
 
@@ -18,3 +25,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("mnist"):
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def reference() -> Grade:
+    """The reference solutions graded without the slow tests."""
+    return grade(ROOT / "solutions", load_config(ROOT / "grading.toml"), fast=True)
+
+
+@pytest.fixture(scope="session")
+def stubs() -> Grade:
+    """The stubs (assignment/) graded without the slow tests."""
+    return grade(ROOT / "assignment", load_config(ROOT / "grading.toml"), fast=True)

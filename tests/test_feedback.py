@@ -30,16 +30,6 @@ DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
 
 
 @pytest.fixture(scope="module")
-def reference() -> Grade:
-    return grade(ROOT / "solutions", CONFIG, fast=True)
-
-
-@pytest.fixture(scope="module")
-def stubs() -> Grade:
-    return grade(ROOT / "assignment", CONFIG, fast=True)
-
-
-@pytest.fixture(scope="module")
 def svm_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Grade, Path]:
     """A full grade of linear_svm, MNIST included, and the folder of its feedback."""
     result = grade(ROOT / "solutions", CONFIG, parts=("linear_svm",))

@@ -24,16 +24,6 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "grade"
 CONFIG = load_config(ROOT / "grading.toml")
 
 
-@pytest.fixture(scope="module")
-def reference() -> Grade:
-    return grade(ROOT / "solutions", CONFIG, fast=True)
-
-
-@pytest.fixture(scope="module")
-def stubs() -> Grade:
-    return grade(ROOT / "assignment", CONFIG, fast=True)
-
-
 def summary(result: Grade, *, messages: bool) -> list[dict[str, object]]:
     return [
         {
