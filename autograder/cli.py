@@ -8,14 +8,16 @@ data, broken solution markers) are printed as one message, exit code 2.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from autograder.config import load_config
+from autograder.contract import PARTS
 from autograder.errors import UserError
-from autograder.submission import PARTS, locate
+from autograder.submission import locate
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     if INSTRUCTOR:
-        _instructor_commands(commands)
+        from autograder.instructor.commands import add_commands
+
+        add_commands(commands)
 
     check = commands.add_parser(
         "check", help="the student self-check: run the visible tests, report what to fix"
@@ -92,131 +96,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-INSTRUCTOR_TOOLS = (
-    *("batch", "bench", "build", "bugs", "demo", "gradebook", "release", "unzip", "validate"),
-)
-"""The modules behind the instructor commands, imported only when one runs. The student
-handout and Gradescope's zip ship the engine without them."""
-INSTRUCTOR = (Path(__file__).parent / "validate.py").is_file()
-"""False in the student handout and the graders' copies."""
-
-
-def _instructor_commands(commands: Any) -> None:
-    """release, demo, bench, grade-all and validate: they need solutions/ or the instructor's
-    tools (grade-all's class summary names hidden tests)."""
-    release = commands.add_parser(
-        "release",
-        help="regenerate assignment/ from solutions/, validate, and build release/",
-    )
-    release.add_argument(
-        "--check",
-        action="store_true",
-        help="change nothing; exit 1 with a diff when assignment/ has drifted from solutions/",
-    )
-    release.add_argument(
-        "--fast",
-        action="store_true",
-        help="validate without the slow tests and bugs before building (default: all)",
-    )
-    release.add_argument(
-        "--bundle-data",
-        action="store_true",
-        help="put the four MNIST files inside autograder.zip (default: setup.sh downloads them)",
-    )
-    release.add_argument(
-        "--out", type=Path, metavar="DIR", help="where to build (default: release/)"
-    )
-    release.set_defaults(run=_run_release)
-
-    for name, run, text in (
-        ("demo", _run_demo, "load MNIST, train and evaluate the three reference classifiers"),
-        ("bench", _run_bench, "time the reference solutions on full MNIST against the targets"),
-    ):
-        command = commands.add_parser(name, help=text)
-        command.add_argument("--data", type=Path, metavar="DIR", help="folder of the MNIST files")
-        command.add_argument(
-            "--part",
-            action="append",
-            choices=("knn", "linear_svm", "neural_net"),
-            help="only this part (repeatable; default: all three)",
-        )
-        command.set_defaults(run=run)
-
-    grade_all = commands.add_parser(
-        "grade-all",
-        help="grade every submission folder or .zip of a class; gradebook, feedback, summary",
-    )
-    grade_all.add_argument(
-        "submissions", type=Path, help="a folder holding one folder or .zip per student"
-    )
-    grade_all.add_argument(
-        "--out", type=Path, required=True, help="where the gradebook and feedback go"
-    )
-    grade_all.add_argument(
-        "--jobs", type=int, default=1, metavar="N", help="gradings at once (default: 1)"
-    )
-    grade_all.add_argument("--fast", action="store_true", help="leave out the slow tests")
-    grade_all.add_argument(
-        "--config", type=Path, help="the grading.toml to use (default: found from here)"
-    )
-    grade_all.add_argument("--data", type=Path, metavar="DIR", help="folder of the MNIST files")
-    grade_all.set_defaults(run=_run_grade_all)
-
-    validate = commands.add_parser(
-        "validate",
-        help="the instructor's check: solutions score full marks, stubs 0, every bug is caught",
-    )
-    validate.add_argument(
-        "--fast", action="store_true", help="leave out the slow tests and the slow bugs"
-    )
-    validate.add_argument(
-        "--jobs", type=int, default=2, metavar="N", help="gradings at once (default: 2)"
-    )
-    validate.add_argument(
-        "--bug", action="append", metavar="NAME", help="only this bug (repeatable)"
-    )
-    validate.add_argument(
-        "--part",
-        action="append",
-        choices=PARTS,
-        help="grade only this part, and check only its bugs (repeatable; default: all four)",
-    )
-    validate.add_argument(
-        "--config", type=Path, help="the grading.toml to use (default: found from here)"
-    )
-    validate.set_defaults(run=_run_validate)
-
-
-def _run_release(args: argparse.Namespace) -> int:
-    from autograder import build, release
-
-    if args.check:
-        return release.main(check=True)
-    return build.main(out=args.out, fast=args.fast, bundle_data=args.bundle_data)
+INSTRUCTOR = importlib.util.find_spec("autograder.instructor") is not None
+"""Whether the instructor's tools are installed: False in the student handout and in the
+graders' copies, which ship the package without its instructor/ folder."""
 
 
 def _feedback(folder: Path | None, result: Any, title: str) -> None:
     """Write the feedback page when asked to (--feedback DIR)."""
     if folder is not None:
-        from autograder.feedback import write_feedback
+        from autograder.feedback.page import write_feedback
 
         try:
             print(f"Wrote {write_feedback(result, folder, title=title)}")
         except (OSError, ValueError) as error:  # the grade stands; only the page is missing
             print(f"warning: no feedback page in {folder}: {error}", file=sys.stderr)
-
-
-def _run_grade_all(args: argparse.Namespace) -> int:
-    from autograder import batch
-
-    return batch.main(
-        args.submissions,
-        args.out,
-        jobs=args.jobs,
-        fast=args.fast,
-        config=args.config,
-        data=args.data,
-    )
 
 
 def _run_data(args: argparse.Namespace) -> int:
@@ -228,21 +121,9 @@ def _run_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_demo(args: argparse.Namespace) -> int:
-    from autograder import demo
-
-    return demo.main(data=args.data, parts=args.part)
-
-
-def _run_bench(args: argparse.Namespace) -> int:
-    from autograder import bench
-
-    return bench.main(data=args.data, parts=args.part)
-
-
 def _run_check(args: argparse.Namespace) -> int:
-    from autograder import report
-    from autograder.grading import GraderError, grade
+    from autograder.engine.grading import GraderError, grade
+    from autograder.feedback import report
 
     config = load_config(args.config)
     submission = args.submission or config.root / "assignment"
@@ -266,9 +147,9 @@ def _run_check(args: argparse.Namespace) -> int:
 def _run_grade(args: argparse.Namespace) -> int:
     import time
 
-    from autograder import report
-    from autograder.grading import grade
-    from autograder.harness import stop_on_signals
+    from autograder.engine.failures import stop_on_signals
+    from autograder.engine.grading import grade
+    from autograder.feedback import report
 
     stop_on_signals()  # a platform's SIGTERM ends the run; the tests graded so far are kept
     start = time.perf_counter()
@@ -303,15 +184,3 @@ def _run_grade(args: argparse.Namespace) -> int:
         print(f"autograder error in {len(result.errors)} test(s): see above", file=sys.stderr)
         return 3
     return 0
-
-
-def _run_validate(args: argparse.Namespace) -> int:
-    from autograder import bugs, validate
-
-    return validate.main(
-        fast=args.fast,
-        jobs=args.jobs,
-        bugs=bugs.by_name(args.bug) if args.bug else None,
-        parts=args.part,
-        config=args.config,
-    )

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.contract import MNIST_PARTS, NET_VALIDATION_SIZE, PARTS
 from autograder.errors import UserError
-from autograder.submission import PARTS
 
 if sys.version_info >= (3, 11):
     import tomllib as tomllib  # re-exported: the release builder reads TOML too
@@ -24,8 +24,6 @@ else:  # pragma: no cover
 CONFIG_NAME = "grading.toml"
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 """Gradescope's visibility values; `check` runs the "visible" tests only."""
-NET_VALIDATION_SIZE = 5_000
-"""The net validates on the last 5,000 training images (autograder/evaluate.py)."""
 
 
 class ConfigError(UserError):
@@ -195,7 +193,7 @@ def load_config(path: Path | None = None) -> Config:
     tests = _tests(r, visibility, budget)
     accuracy = {part: _accuracy(r, part) for part in PARTS if f"accuracy.{part}" in r.tables()}
     r.reject_unknown()
-    for part in ("knn", "linear_svm", "neural_net"):  # the parts with an MNIST accuracy test
+    for part in MNIST_PARTS:
         if any(spec.part == part for spec in tests.values()) and part not in accuracy:
             raise r.error(f"accuracy.{part}", None, "is missing: the part's MNIST test needs it")
     net = accuracy.get("neural_net")

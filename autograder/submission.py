@@ -1,5 +1,6 @@
-"""The contract's parts and names; importing trusted code (the reference solutions)
-in-process. Submissions are imported only in a worker process (autograder.worker)."""
+"""Finding a submission's folder, and importing trusted code (the reference solutions)
+in-process. Submissions themselves are imported only in a worker process
+(autograder.sandbox.worker)."""
 
 from __future__ import annotations
 
@@ -7,26 +8,8 @@ import importlib
 from pathlib import Path
 from types import ModuleType
 
-from autograder.worker import load_package
-
-PARTS = ("warmup", "knn", "linear_svm", "neural_net")
-"""The four modules of a submission, one per part, in assignment order."""
-
-CONTRACT = {
-    "warmup": ("square_jacobian", "add_mul", "sigmoid_neuron", "matmul_backward"),
-    "knn": ("compute_distances", "predict_labels", "K"),
-    "linear_svm": ("svm_loss", "linear_loss", "train", "predict", "HYPERPARAMS"),
-    "neural_net": (
-        "init_params",
-        "forward",
-        "relu_backward",
-        "loss",
-        "train",
-        "predict",
-        "HYPERPARAMS",
-    ),
-}
-"""The names each module must define (docs/student-api.md)."""
+from autograder.contract import PARTS
+from autograder.sandbox.imports import load_package
 
 
 def load_part(folder: Path, part: str) -> ModuleType:

@@ -26,8 +26,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.harness import Submission  # noqa: E402
-from autograder.sandbox import Limits, Sandbox  # noqa: E402
+from autograder.engine.parts import parts_of  # noqa: E402
+from autograder.sandbox.client import Submission  # noqa: E402
+from autograder.sandbox.launcher import Limits, Sandbox  # noqa: E402
 from autograder.submission import PARTS, load_part  # noqa: E402
 
 
@@ -47,7 +48,7 @@ def main() -> None:
     try:
         start = time.perf_counter()
         submission = Submission(solutions, sandbox, import_budget=10, byte_limit=2**33)
-        parts = submission.parts(PARTS, "")
+        parts = parts_of(submission, PARTS, "")
         print(f"worker start and import of the 4 parts: {time.perf_counter() - start:.3f} s")
         print(f"isolation: {', '.join(sandbox.measures)}")
 

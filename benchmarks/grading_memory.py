@@ -4,7 +4,7 @@ Run as root from the repository root, with MNIST reachable (MNIST_DIR or --data)
 ``python benchmarks/grading_memory.py [LIMIT_MB] [grade options...]``, for example
 ``python benchmarks/grading_memory.py 768 solutions`` to check that grading the
 reference fits Gradescope's default of 768 MB. The grader and every worker run in a
-fresh cgroup (v1 or v2, autograder/cgroup.py) capped at LIMIT_MB (default 768); it
+fresh cgroup (v1 or v2, autograder/sandbox/cgroup.py) capped at LIMIT_MB (default 768); it
 prints the score, the seconds and the cgroup's peak memory (page cache included, as a
 container counts it). RESULTS=path keeps the results.json. CPUS=0.5 also caps the run at
 half a CPU (a cgroup v1 CPU quota, as Gradescope's default container has).
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.cgroup import MemoryCgroup  # noqa: E402
+from autograder.sandbox.cgroup import MemoryCgroup  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from autograder.config import load_config
-from autograder.grading import Grade, grade
+from autograder.engine.grading import grade
+from autograder.engine.results import Grade
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,11 +13,12 @@ from types import TracebackType
 
 import numpy as np
 
-from autograder import evidence
 from autograder.config import Config
-from autograder.evaluate import EVALUATORS, VALIDATION_SIZE, Evaluation, MnistData, TooSlow
-from autograder.evidence import WRONG_SHOWN
-from autograder.harness import Part, PartialCredit, fail
+from autograder.engine import evidence
+from autograder.engine.evaluate import EVALUATORS, VALIDATION_SIZE, Evaluation, MnistData, TooSlow
+from autograder.engine.evidence import WRONG_SHOWN
+from autograder.engine.failures import PartialCredit, fail
+from autograder.engine.parts import Part
 
 
 class PeakMemory:

@@ -15,12 +15,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder import expect
 from autograder.config import Config
-from autograder.evaluate import MnistData
+from autograder.engine import expect
+from autograder.engine.evaluate import MnistData
+from autograder.engine.parts import Part
 from autograder.graded.accuracy import mnist_accuracy
 from autograder.graded.strategies import Array, arrays, sizes
-from autograder.harness import Part
 
 TOLERANCE = 1e-6
 """Absolute error allowed on a distance of order 1: the square root of rounding errors."""

@@ -18,14 +18,14 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder import expect
 from autograder.config import Config
-from autograder.evaluate import MnistData
-from autograder.gradcheck import check_gradient
+from autograder.engine import expect
+from autograder.engine.evaluate import MnistData
+from autograder.engine.gradcheck import check_gradient
+from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.accuracy import mnist_accuracy
 from autograder.graded.strategies import arrays, away_from_kinks, classes, margins, sizes
-from autograder.harness import Part
 
 Array = np.ndarray[Any, Any]
 

@@ -22,10 +22,16 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder import expect
 from autograder.config import Config, GradientCheckConfig
-from autograder.evaluate import MnistData
-from autograder.gradcheck import GradientCheck, check_direction, check_gradient, numeric_gradient
+from autograder.engine import expect
+from autograder.engine.evaluate import MnistData
+from autograder.engine.gradcheck import (
+    GradientCheck,
+    check_direction,
+    check_gradient,
+    numeric_gradient,
+)
+from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.accuracy import mnist_accuracy
 from autograder.graded.strategies import (
@@ -38,7 +44,6 @@ from autograder.graded.strategies import (
     sizes,
     values,
 )
-from autograder.harness import Part
 
 KEYS = ("W1", "b1", "W2", "b2")
 GAP = 1e-3

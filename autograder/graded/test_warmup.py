@@ -6,11 +6,11 @@ import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from autograder import expect
 from autograder.config import Config
-from autograder.gradcheck import check_gradient, numeric_gradient
+from autograder.engine import expect
+from autograder.engine.gradcheck import check_gradient, numeric_gradient
+from autograder.engine.parts import Part
 from autograder.graded.strategies import arrays, sizes, values
-from autograder.harness import Part
 
 
 def test_add_mul_reproduces_the_lecture_values(warmup: Part) -> None:

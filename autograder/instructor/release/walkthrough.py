@@ -1,0 +1,344 @@
+"""The walkthrough notebook, in two editions (the instructor's release builds them).
+
+- student_notebook(): the handout's ``mnist.ipynb``; it sits beside ``assignment/`` and
+  imports the student's modules from there.
+- nbgrader_notebook(sources, points): the same walkthrough for an nbgrader course: before
+  a part's module is first used, a solution cell writes it (``%%writefile``) and a locked
+  test cell grades it with grade_part, whose value is nbgrader's partial credit.
+
+The cells' text is plain data (SECTIONS). The test cells call autograder.engine.notebook_cell's
+grade_part, which ships with the engine; this module does not.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from autograder.contract import PARTS
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+__all__ = ["nbgrader_notebook", "student_notebook"]
+
+Cell = tuple[str, str]
+"""("markdown" | "code", source)."""
+Section = tuple[tuple[str, ...], tuple[Cell, ...]]
+"""(the parts whose modules the cells call, the cells)."""
+
+INTRO = """# MNIST: nearest neighbours, a linear SVM and a two-layer net, in numpy
+
+This notebook walks through the assignment with your own code: each section calls the
+functions you write (P4.0 warm-up, P4.1 kNN, P4.2 linear SVM, P4.3 neural net) on small
+problems and subsets of MNIST, and plots what they learn. It runs in about a minute once
+your functions work; until a function is written it raises `NotImplementedError`, and the
+cells that call it stop there."""
+STUDENT_INTRO = """
+
+Nothing in this notebook is graded: your grade comes from the autograder (last section)."""
+NBGRADER_INTRO = """
+
+Here you write each part's module in the notebook itself: fill in every `TODO` of the
+cell that starts with `%%writefile`, run it (it saves the module in `assignment/`), then
+run the test cell after it, which grades the part and shows your points."""
+SETUP = """%load_ext autoreload
+%autoreload 2
+%matplotlib inline
+
+import numpy as np
+
+{imports}
+from autograder.feedback import figures
+from autograder.mnist import load_mnist"""
+STUDENT_IMPORTS = "from assignment import warmup, knn, linear_svm, neural_net"
+NBGRADER_IMPORTS = """from pathlib import Path
+
+Path("assignment").mkdir(exist_ok=True)  # the cells below write your modules there
+(Path("assignment") / "__init__.py").touch()"""
+
+SECTIONS: tuple[Section, ...] = (
+    ((), (
+        ("markdown", """## 1. Set-up and a look at the data
+
+`autoreload` re-imports your modules whenever you save them, so the cells always run your
+latest code. `load_mnist` finds the four MNIST files in the folder named by the
+`MNIST_DIR` environment variable (or `[data] dir` in `grading.toml`); when neither is set
+it downloads them once into your user cache (about 11 MB). Every cell below works on
+subsets, so that the whole notebook runs in about a minute."""),
+        ("code", SETUP),
+        ("code", """# 10,000 training images (9,000 to train on, 1,000 to validate), 1,000 to test
+X_train, y_train = load_mnist("train", subset=10_000, seed=0)
+X_test, y_test = load_mnist("test", subset=1_000, seed=0)
+X_train, X_val = X_train[:9_000], X_train[9_000:]
+y_train, y_val = y_train[:9_000], y_train[9_000:]
+print("train", X_train.shape, "validation", X_val.shape, "test", X_test.shape)"""),
+        ("code", 'figures.digits(X_train[:30], y_train[:30], title="30 training images")'),
+    )),
+    (("warmup",), (
+        ("markdown", """## 2. P4.0 warm-up: the lecture's backprop examples
+
+Your values first, then the lecture's (or, for matmul_backward, centred differences)."""),
+        ("code", """f, grads = warmup.add_mul(-2.0, 5.0, -4.0)
+print(f"add_mul(-2, 5, -4): f = {f:g}, (dfdx, dfdy, dfdz) = {np.array(grads)}")
+print("lecture:            f = -12, (dfdx, dfdy, dfdz) = [-4. -4.  3.]")
+
+f, dw, dx = warmup.sigmoid_neuron(np.array([2.0, -3.0, -3.0]), np.array([-1.0, -2.0]))
+print(f"sigmoid_neuron: f = {f:.2f}, dw = {np.round(dw, 2)}, dx = {np.round(dx, 2)}")
+print("lecture:        f = 0.73, dw = [-0.2  -0.39  0.2 ], dx = [ 0.39 -0.59]")
+
+print("square_jacobian([1, -2, 0.5]):", warmup.square_jacobian(np.array([1.0, -2.0, 0.5])))
+print("expected: the diagonal matrix with 2, -4, 1 on its diagonal")"""),
+        ("code", """# y = x @ w and L = sum(dout * y): matmul_backward returns dL/dx and dL/dw
+from autograder.engine.gradcheck import numeric_gradient
+
+x, w, dout = np.arange(6.0).reshape(2, 3), np.ones((3, 4)), np.eye(2, 4)
+dx, dw = warmup.matmul_backward(x, w, dout)
+print("dx:", dx, "centred differences:", numeric_gradient(lambda v: np.sum(dout * (v @ w)), x))
+print("dw:", dw, "centred differences:", numeric_gradient(lambda v: np.sum(dout * (x @ v)), w))"""),
+    )),
+    (("neural_net",), (
+        ("markdown", """## 3. The lecture's 4-4-3 network, forward
+
+The slides write the layers for column vectors; this API puts examples in rows, so W1 and
+W2 are transposed. Expected: hidden = (0, 8.3, 174.3, 152.5), scores = (188.97, 211.97,
+-84.12), class 1."""),
+        ("code", """W1 = np.array([[0.2, -0.5, 0.1, 2.0], [-0.2, 0.0, 0.4, 1.3],
+               [1.1, 0.7, -0.9, -0.2], [-1.9, 1.0, 0.9, 2.1]])
+W2 = np.array([[0.8, 0.9, 0.0, 1.4], [0.3, -0.3, 2.2, -1.2], [0.6, 0.7, -0.1, -0.6]])
+b1, b2 = np.array([9.1, 7.3, -27.0, 2.1]), np.array([-32.0, 14.0, 19.0])
+lecture = {"W1": W1.T, "b1": b1, "W2": W2.T, "b2": b2}
+image = np.array([[56.0, 231.0, 24.0, 2.0]])
+scores, hidden = neural_net.forward(lecture, image)
+print("hidden", np.round(hidden, 2), "scores", np.round(scores, 2))
+print("class", neural_net.predict(lecture, image))"""),
+    )),
+    (("linear_svm", "neural_net"), (
+        ("markdown", """## 4. Gradient checks
+
+The grader compares your analytic gradients with centred differences
+(f(x + h) - f(x - h)) / 2h, coordinate by coordinate, on small random problems, with the
+step, floor and tolerance of `grading.toml`. Here is the same check, as a table and a
+plot: every bar must stay below the dashed line."""),
+        ("code", """from autograder.config import load_config
+from autograder.engine.gradcheck import check_gradient
+
+settings = load_config().gradient_check
+rng = np.random.default_rng(0)
+X_small, y_small = rng.standard_normal((6, 5)), rng.integers(0, 3, 6)
+S = rng.standard_normal((6, 3))  # scores
+W, b, reg = 0.1 * rng.standard_normal((5, 3)), 0.1 * rng.standard_normal(3), 0.1
+params = neural_net.init_params(5, 4, 3, std=0.5, seed=1)
+
+
+def check(name, f, x, analytic):
+    return check_gradient(name, f, x, analytic, h=settings.step, floor=settings.floor)
+
+
+def linear_value(W, b):
+    return linear_svm.linear_loss(W, b, X_small, y_small, reg)[0]
+
+
+_, dS = linear_svm.svm_loss(S, y_small)
+checks = [check("svm_loss: dscores", lambda v: linear_svm.svm_loss(v, y_small)[0], S, dS)]
+_, dW, db = linear_svm.linear_loss(W, b, X_small, y_small, reg)
+checks.append(check("linear_loss: dW", lambda v: linear_value(v, b), W, dW))
+checks.append(check("linear_loss: db", lambda v: linear_value(W, v), b, db))
+_, grads = neural_net.loss(params, X_small, y_small, reg)
+for key in params:
+    f = lambda v, key=key: neural_net.loss({**params, key: v}, X_small, y_small, reg)[0]
+    checks.append(check(f"neural_net.loss: d{key}", f, params[key], grads[key]))"""),
+        ("code", """for c in checks:
+    verdict = "ok" if c.passed(settings.tolerance) else f"FAIL, worst at {c.worst_index}"
+    print(f"{c.name:<22} {c.max_error:9.2e}  {verdict}")
+figures.gradient_check({c.name: c.max_error for c in checks}, settings.tolerance)"""),
+    )),
+    (("knn",), (
+        ("markdown", """## 5. P4.1 k-nearest neighbours
+
+5,000 training images against 500 test images: one distance matrix, then a vote for a few
+k. Below, the test digits your `K` gets wrong, with what it predicted."""),
+        ("code", """dists = knn.compute_distances(X_train[:5_000], X_test[:500])
+for k in (1, 3, 5, 10):
+    y_knn = knn.predict_labels(dists, y_train[:5_000], k=k)
+    print(f"k = {k:2d}: accuracy {np.mean(y_knn == y_test[:500]):.1%} on 500 test images")"""),
+        ("code", """y_knn = knn.predict_labels(dists, y_train[:5_000], k=knn.K)
+wrong = np.flatnonzero(y_knn != y_test[:500])[:20]
+title = f"Misclassified by kNN with k = {knn.K}"
+figures.digits(X_test[wrong], y_test[wrong], predicted=y_knn[wrong], title=title)"""),
+    )),
+    (("linear_svm",), (
+        ("markdown", """## 6. P4.2 linear SVM
+
+Your `HYPERPARAMS`, with 1,000 iterations only (the graded run uses yours in full, on all
+60,000 images). Then the ten learned templates: the weights of each class as an image."""),
+        ("code", """svm_settings = {**linear_svm.HYPERPARAMS, "num_iters": 1_000}
+W, b, loss_history = linear_svm.train(X_train, y_train, **svm_settings)
+accuracy = np.mean(linear_svm.predict(W, b, X_val) == y_val)
+print(f"validation accuracy {accuracy:.1%} with {svm_settings}")
+figures.training_curves(loss_history, title="Linear SVM")"""),
+        ("code", "figures.templates(W)"),
+    )),
+    (("neural_net",), (
+        ("markdown", """## 7. P4.3 two-layer network
+
+Twenty epochs on 9,000 images with 100 hidden units; then a small hyperparameter search
+(3 epochs on 5,000 images per configuration); last, the confusion matrix on the test
+images."""),
+        ("code", """start = neural_net.init_params(784, 100, 10, seed=0)
+net, history = neural_net.train(
+    start, X_train, y_train, X_val, y_val,
+    learning_rate=0.1, reg=1e-3, num_iters=900, batch_size=200, verbose=True,
+)
+figures.training_curves(
+    history["loss"], train_acc=history["train_acc"], val_acc=history["val_acc"],
+    title="Two-layer network",
+)"""),
+        ("code", """configurations = [  # (hidden_dim, learning_rate, reg)
+    (50, 0.02, 1e-3), (50, 0.2, 1e-3), (100, 0.1, 1e-4), (100, 0.1, 0.1), (200, 0.1, 1e-3),
+]
+search = {}
+for hidden_dim, learning_rate, reg in configurations:
+    start = neural_net.init_params(784, hidden_dim, 10, seed=0)
+    _, h = neural_net.train(start, X_train[:5_000], y_train[:5_000], X_val, y_val,
+                            learning_rate=learning_rate, reg=reg, num_iters=75)
+    search[f"H={hidden_dim}, lr={learning_rate:g}, reg={reg:g}"] = h["val_acc"][-1]
+figures.hyperparameter_search(search, title="Validation accuracy after 3 epochs")"""),
+        ("code", """y_net = neural_net.predict(net, X_test)
+figures.confusion_matrix(y_test, y_net, title="Two-layer network, test subset")"""),
+    )),
+    ((), (
+        ("markdown", """## 8. Before you submit
+
+Run the self-check in a terminal, from this notebook's folder: `python -m autograder check`
+runs every visible test, MNIST accuracy included (a few minutes); `--fast` leaves out the
+slow tests. The cell below runs the fast check."""),
+        ("code", """import sys
+
+!{sys.executable} -m autograder check --fast assignment"""),
+    )),
+)  # fmt: skip
+"""The walkthrough: sections in order, each with the parts its code calls."""
+
+
+def student_notebook() -> NotebookNode:
+    """The handout's walkthrough notebook (it imports the student's package assignment/)."""
+    cells: list[Cell] = [("markdown", INTRO + STUDENT_INTRO)]
+    for _, section in SECTIONS:
+        cells += [(kind, _setup(source, STUDENT_IMPORTS)) for kind, source in section]
+    return _notebook(cells, [{}] * len(cells))
+
+
+def nbgrader_notebook(sources: dict[str, str], points: dict[str, float]) -> NotebookNode:
+    """The walkthrough for nbgrader: each part's module is written in the notebook.
+
+    Inputs:
+    - sources: part -> the text of solutions/<part>.py, with its solution markers.
+    - points: part -> the points of the part's test cell (nbgrader's maximum; grade_part
+      returns the part's score in grading.toml's points, so they must agree).
+    Before a part is first used (or imported by a part first used), four cells: what to
+    do, the solution cell (``%%writefile assignment/<part>.py`` and the module, each
+    region's leading comments moved above its BEGIN marker with a TODO), the locked test
+    cell calling grade_part, and the import.
+    """
+    missing = [part for part in PARTS if part not in sources or part not in points]
+    if missing:
+        raise ValueError(f"nbgrader_notebook: no source or points for {', '.join(missing)}")
+    cells: list[Cell] = [("markdown", INTRO + NBGRADER_INTRO)]
+    metadata: list[dict[str, Any]] = [{}]
+    written: list[str] = []
+    for uses, section in SECTIONS:
+        for part in _with_dependencies(uses, sources):
+            if part not in written:
+                written.append(part)
+                cells += _part_cells(part, sources[part], points[part])
+                metadata += [{}, _nbgrader(part, points[part], solution=True)]
+                metadata += [_nbgrader(part, points[part], solution=False), {}]
+        cells += [(kind, _setup(source, NBGRADER_IMPORTS)) for kind, source in section]
+        metadata += [{}] * len(section)
+    return _notebook(cells, metadata)
+
+
+def _setup(source: str, imports: str) -> str:
+    return source.replace("{imports}", imports) if source == SETUP else source
+
+
+def _with_dependencies(uses: tuple[str, ...], sources: dict[str, str]) -> list[str]:
+    """`uses`, each preceded by the parts its module imports (``from .linear_svm import``)."""
+    order: list[str] = []
+    for part in uses:
+        needed = re.findall(r"^\s*from\s+\.(\w+)\s+import", sources[part], re.MULTILINE)
+        order += [name for name in (*needed, part) if name in PARTS and name not in order]
+    return order
+
+
+def _part_cells(part: str, source: str, points: float) -> list[Cell]:
+    return [
+        ("markdown", f"### Write `assignment/{part}.py` ({points:g} points)\n\n"
+         "Fill in each `TODO` below and run the cell: it saves your module. The next cell "
+         "grades it, hidden tests included, and shows your points."),
+        ("code", f"%%writefile assignment/{part}.py\n{_todos_above_markers(source, part)}"),
+        ("code", f'from autograder.engine.notebook_cell import grade_part\ngrade_part("{part}")'),
+        ("code", f"from assignment import {part}"),
+    ]  # fmt: skip
+
+
+def _todos_above_markers(source: str, filename: str) -> str:
+    """`source` with each region's leading comment lines moved above its BEGIN marker, the
+    first one as ``# TODO: ...`` (wrapped as release does), so that they outlive nbgrader's
+    clearing of the region. Raises ValueError for a region with no leading comment."""
+    from autograder.instructor.release.stubs import BEGIN, LINE_LENGTH
+
+    lines = source.splitlines(keepends=True)
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if line.strip() != BEGIN:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        comments: list[str] = []
+        while index < len(lines) and re.match(r"#(?!##)", lines[index].strip()):
+            comments.append(lines[index].strip())
+            index += 1
+        what = comments[0].lstrip("#").strip() if comments else ""
+        if not what:
+            raise ValueError(f"{filename}: a region has no leading comment to keep as a TODO")
+        width = LINE_LENGTH - len(indent) - 2
+        first = textwrap.wrap(f"TODO: {what}", width, break_long_words=False)
+        out += [f"{indent}# {text}\n" for text in first]
+        out += [f"{indent}{comment}\n" for comment in comments[1:]]
+        out.append(line)
+    return "".join(out)
+
+
+def _nbgrader(part: str, points: float, *, solution: bool) -> dict[str, Any]:
+    """nbgrader's metadata of a part's solution cell or test cell (schema 3)."""
+    if solution:
+        cell = {"grade": False, "solution": True, "locked": False, "task": False}
+        return {"nbgrader": {**cell, "schema_version": 3, "grade_id": f"{part}_code"}}
+    cell = {"grade": True, "solution": False, "locked": True, "task": False}
+    return {
+        "nbgrader": {**cell, "points": points, "schema_version": 3, "grade_id": f"{part}_tests"}
+    }
+
+
+def _notebook(cells: list[Cell], metadata: list[dict[str, Any]]) -> NotebookNode:
+    """An nbformat v4 notebook for the python3 kernel, one cell per (kind, source)."""
+    import nbformat.v4
+
+    # nbformat is untyped: name its constructors with the types they have
+    new_notebook: Callable[..., NotebookNode] = nbformat.v4.new_notebook
+    new_cell: dict[str, Callable[..., NotebookNode]] = {
+        "code": nbformat.v4.new_code_cell,
+        "markdown": nbformat.v4.new_markdown_cell,
+    }
+    kernel = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    notebook = new_notebook(metadata={"kernelspec": kernel, "language_info": {"name": "python"}})
+    for (kind, source), extra in zip(cells, metadata, strict=True):
+        notebook.cells.append(new_cell[kind](source, metadata=extra))
+    return notebook

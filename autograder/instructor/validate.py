@@ -1,0 +1,300 @@
+"""The instructor's check of the graded tests: ``python -m autograder validate``.
+
+It grades, each in its own ``python -m autograder grade`` subprocess (so the imports of
+different variants never mix), a few at a time:
+
+- the reference solutions, which must score full marks;
+- the stubs (assignment/), which must score 0 with no test crashing;
+- one patched copy of the solutions per bug of the catalogue (autograder/instructor/bugs.py), which
+  must lose points in the bug's own part (it is *caught*) and none in any other part (it
+  is caught *fairly*: a mistake costs the tests of its function, not every part after).
+
+`validate` returns the numbers; `table` and `main` render them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.config import load_config
+from autograder.contract import PARTS
+from autograder.errors import UserError
+from autograder.instructor.bugs import BUGS, Bug, apply
+
+__all__ = ["BugResult", "Run", "GradedTest", "Validation", "grade", "main", "table", "validate"]
+
+ROOT = Path(__file__).resolve().parents[2]
+"""The checkout: solutions/, assignment/ and the autograder package run from here."""
+GRADE_TIMEOUT = 3600.0
+"""Seconds one grading subprocess may take before it counts as crashed."""
+CRASHES = ("autograder error", "the test could not use what the code returned")
+"""Test outputs that mean the test itself broke (on the stubs: instead of failing cleanly)."""
+
+
+@dataclass(frozen=True)
+class GradedTest:
+    """One graded test of results.json."""
+
+    part: str
+    name: str
+    score: float
+    max_score: float
+    output: str
+
+    @property
+    def lost(self) -> float:
+        return self.max_score - self.score
+
+    @property
+    def crashed(self) -> bool:
+        return any(marker in self.output for marker in CRASHES)
+
+
+@dataclass(frozen=True)
+class Run:
+    """The tests of one or more grading subprocesses of a folder, and what went wrong."""
+
+    tests: tuple[GradedTest, ...]
+    error: str = ""
+    seconds: float = 0.0
+
+    def score(self, part: str | None = None) -> tuple[float, float]:
+        """(score, max score), of one part or of all."""
+        mine = [t for t in self.tests if part is None or t.part == part]
+        return sum(t.score for t in mine), sum(t.max_score for t in mine)
+
+    def lost(self, part: str) -> float:
+        return sum(t.lost for t in self.tests if t.part == part)
+
+    def failed(self, part: str) -> list[str]:
+        """Names of the tests of `part` that lost points (each name once, in order)."""
+        return list(dict.fromkeys(t.name for t in self.tests if t.part == part and t.lost > 1e-9))
+
+    def __add__(self, other: Run) -> Run:
+        error = "; ".join(filter(None, (self.error, other.error)))
+        return Run(self.tests + other.tests, error, self.seconds + other.seconds)
+
+
+@dataclass(frozen=True)
+class BugResult:
+    """The grade of one bug's patched copy, judged against the parts that were graded."""
+
+    bug: Bug
+    run: Run
+    parts: tuple[str, ...]
+
+    @property
+    def caught_by(self) -> list[str]:
+        return self.run.failed(self.bug.part)
+
+    @property
+    def unfair(self) -> dict[str, list[str]]:
+        """The other parts that lost points, with the tests that failed there."""
+        others = (p for p in self.parts if p != self.bug.part)
+        return {p: names for p in others if (names := self.run.failed(p))}
+
+    @property
+    def ok(self) -> bool:
+        return not self.run.error and self.run.lost(self.bug.part) > 1e-9 and not self.unfair
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Everything validate found; `problems` says what is wrong (empty: all is well)."""
+
+    parts: tuple[str, ...]
+    reference: Run
+    stubs: Run
+    bugs: tuple[BugResult, ...]
+    unchecked: tuple[Bug, ...]
+    skipped_slow: tuple[Bug, ...]
+    seconds: float
+
+    def problems(self) -> list[str]:
+        found: list[str] = []
+        reference, stubs = self.reference, self.stubs
+        lost = [f"{t.part}: {t.name}" for t in reference.tests if t.lost > 1e-9]
+        if reference.error or lost or not reference.tests:
+            found.append(f"the solutions lose points: {reference.error or '; '.join(lost)}")
+        found += [f"no graded test ran for {p}" for p in self.parts if not reference.score(p)[1]]
+        gained = "; ".join(f"{t.part}: {t.name}" for t in stubs.tests if t.score > 1e-9)
+        crashed = "; ".join(f"{t.part}: {t.name}" for t in stubs.tests if t.crashed)
+        if gained:
+            found.append(f"the stubs score {stubs.score()[0]:g}, from {gained}")
+        if stubs.error or crashed:
+            found.append(f"grading the stubs crashed: {stubs.error or crashed}")
+        for result in self.bugs:
+            if result.run.error:
+                found.append(f"{result.bug.name}: grading failed: {result.run.error}")
+            elif not result.caught_by:
+                found.append(f"{result.bug.name}: not caught by any {result.bug.part} test")
+            for part, names in result.unfair.items():
+                found.append(f"{result.bug.name}: unfairly costs {part}: {', '.join(names)}")
+        if self.unchecked:
+            left = ", ".join(bug.name for bug in self.unchecked)
+            found.append(f"not checked (their part has no graded tests): {left}")
+        return found
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems()
+
+
+def grade(
+    folder: Path, results: Path, *, parts: Sequence[str], fast: bool, config: Path | None
+) -> Run:
+    """Grade `folder` in a ``python -m autograder grade`` subprocess; read its results.json."""
+    command = [sys.executable, "-m", "autograder", "grade", str(folder), "--results", str(results)]
+    command += [arg for part in parts for arg in ("--part", part)]
+    command += ["--fast"] * fast + (["--config", str(config)] if config else [])
+    start = time.perf_counter()
+    try:
+        process = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=GRADE_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        return Run((), f"grading took over {GRADE_TIMEOUT:g} s", time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    if not results.is_file():
+        return Run((), f"exit code {process.returncode}: {process.stderr[-500:]}", seconds)
+    data = json.loads(results.read_text(encoding="utf-8"))
+    tests = tuple(
+        GradedTest(
+            t["tags"][0], t["name"].split(": ", 1)[-1], t["score"], t["max_score"], t["output"]
+        )
+        for t in data["tests"]
+    )
+    error = str(data.get("extra_data", {}).get("autograder_error", ""))
+    if not error and process.returncode != 0:
+        error = f"exit code {process.returncode}: {process.stderr[-500:]}"
+    return Run(tuple(t for t in tests if t.part in PARTS), error, seconds)
+
+
+def validate(
+    *,
+    fast: bool = False,
+    jobs: int = 2,
+    bugs: Sequence[Bug] | None = None,
+    parts: Sequence[str] | None = None,
+    config: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Validation:
+    """Grade the solutions, the stubs and every bug's copy; `parts` restricts the parts
+    graded (and, unless `bugs` is given, the catalogue); `progress` hears each result."""
+    start = time.perf_counter()
+    config = config.resolve() if config else None
+    specs = load_config(config).tests.values()
+    graded = tuple(
+        p for p in PARTS if (parts is None or p in parts) and any(s.part == p for s in specs)
+    )
+    if not graded:
+        raise UserError(f"no graded tests for {', '.join(parts or PARTS)} in the config")
+    chosen = list(bugs) if bugs is not None else [b for b in BUGS if not parts or b.part in parts]
+    skipped_slow = tuple(bug for bug in chosen if fast and bug.slow)
+    unchecked = tuple(b for b in chosen if b.part not in graded and b not in skipped_slow)
+    checked = [bug for bug in chosen if bug.part in graded and bug not in skipped_slow]
+    with tempfile.TemporaryDirectory(prefix="autograder-validate-") as temporary:
+        work = Path(temporary)
+        folders = {bug.name: work / bug.name for bug in checked}
+        for bug in checked:
+            apply(bug, ROOT / "solutions", folders[bug.name])
+
+        def run(folder: Path, label: str, parts: Sequence[str], fast: bool) -> Run:
+            results = work / f"{label}-{'-'.join(parts)}.json"
+            return grade(folder, results, parts=parts, fast=fast, config=config)
+
+        def run_bug(bug: Bug) -> BugResult:
+            folder, others = folders[bug.name], [p for p in graded if p != bug.part]
+            if not bug.slow or fast:
+                return BugResult(bug, run(folder, bug.name, graded, True), graded)
+            # Only the bug's own part needs the slow tests; the others are checked fast
+            result = run(folder, bug.name, [bug.part], False)
+            if others:
+                result = result + run(folder, bug.name, others, True)
+            return BugResult(bug, result, graded)
+
+        with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+            reference = pool.submit(run, ROOT / "solutions", "reference", graded, fast)
+            stubs = pool.submit(run, ROOT / "assignment", "stubs", graded, fast)
+            futures = [pool.submit(run_bug, bug) for bug in checked]
+            for done, future in enumerate(as_completed(futures), 1):
+                if progress:
+                    progress(f"[{done}/{len(futures)}] {verdict(future.result())}")
+            found = tuple(future.result() for future in futures)
+            runs = reference.result(), stubs.result()
+    return Validation(graded, *runs, found, unchecked, skipped_slow, time.perf_counter() - start)
+
+
+# --- reporting ------------------------------------------------------------------------
+
+
+def verdict(result: BugResult) -> str:
+    """One line: the bug, and whether it was caught, fairly, in how long."""
+    if result.run.error:
+        state = f"GRADING FAILED ({result.run.error[:200]})"
+    elif not result.caught_by:
+        state = "NOT CAUGHT"
+    else:
+        count = len(result.caught_by)
+        state = f"caught by {count} test{'s' * (count > 1)}"
+        state += f", UNFAIR to {', '.join(result.unfair)}" if result.unfair else ", fair"
+    return f"{result.bug.name}: {state} ({result.run.seconds:.0f} s)"
+
+
+def _short(names: list[str], width: int) -> str:
+    text = ", ".join(name if len(name) <= 38 else f"{name[:22]}..{name[-14:]}" for name in names)
+    return text if len(text) <= width else text[: width - 2] + ".."
+
+
+def table(validation: Validation, *, width: int = 90) -> str:
+    """bug | part | points lost in its part | tests that caught it | other parts."""
+    rows = [("bug", "part", "lost", "caught by", "other parts")]
+    for r in validation.bugs:
+        caught = _short(r.caught_by, width) or "-- NOT CAUGHT --"
+        caught = f"-- GRADING FAILED: {r.run.error[:width]}" if r.run.error else caught
+        others = "; ".join(f"{p}: {_short(n, width)}" for p, n in r.unfair.items()) or "OK"
+        rows.append((r.bug.name, r.bug.part, f"{r.run.lost(r.bug.part):g}", caught, others))
+    sizes = [max(len(row[i]) for row in rows) for i in range(4)] + [0]
+    lines = [" | ".join(c.ljust(n) for c, n in zip(row, sizes, strict=True)) for row in rows]
+    lines.insert(1, "-" * min(max(map(len, lines)), 200))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def summary(validation: Validation) -> str:
+    """The solutions' and the stubs' scores, the bug count, and every problem."""
+    (score, most), stubs = validation.reference.score(), validation.stubs.score()[0]
+    slow = len(validation.skipped_slow)
+    lines = [
+        f"Parts graded: {', '.join(validation.parts)}. Solutions {score:g} / {most:g}, "
+        f"stubs {stubs:g}. Bugs caught fairly: {sum(r.ok for r in validation.bugs)} of "
+        f"{len(validation.bugs)}" + f" ({slow} slow bugs skipped)" * bool(slow) + ". "
+        f"{validation.seconds:.0f} s.",
+    ]
+    problems = validation.problems()
+    lines += ["", "PROBLEMS:", *(f"- {p}" for p in problems)] if problems else ["All good."]
+    return "\n".join(lines)
+
+
+def main(
+    *,
+    fast: bool = False,
+    jobs: int = 2,
+    bugs: Sequence[Bug] | None = None,
+    parts: Sequence[str] | None = None,
+    config: Path | None = None,
+) -> int:
+    """Run validate, print progress, the table and the summary; 0 when all is well."""
+    print("Grading the solutions, the stubs and the catalogue's bugs...", flush=True)
+    say = functools.partial(print, flush=True)
+    validation = validate(fast=fast, jobs=jobs, bugs=bugs, parts=parts, config=config, progress=say)
+    print("\n" + table(validation) + "\n\n" + summary(validation))
+    return 0 if validation.ok else 1

@@ -1,0 +1,398 @@
+"""Where submission code runs: worker processes the grader starts, limits and ends.
+
+A Sandbox belongs to one grading run. It holds a private run folder (a copy of the
+submission per worker, and `shared/`, read-only data files the grader hands to workers
+without piping them), the unprivileged user its workers run as when the grader is root,
+and the workers themselves. `Sandbox.start()` gives a Worker: a process that already
+locked itself down (autograder.sandbox.worker) and answers requests over two pipes.
+
+Nothing survives: `Sandbox.stop()` (and `close()`) kill every process of the worker's
+user (as root), or every descendant of the worker and every orphan the grader inherited
+as a child subreaper (otherwise), including processes that called setsid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import select
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+import autograder
+from autograder.sandbox import wire
+from autograder.sandbox.cgroup import MemoryCgroup
+
+UIDS = range(61_000, 62_000)
+"""User ids the workers of concurrent runs (grade-all) run as when the grader is root."""
+COPY_LIMIT_MB = 50
+"""Largest submission folder copied into the sandbox."""
+CGROUP_MARGIN_MB = 256
+"""The memory cgroup's cap is this far above the worker's data limit (Python, numpy)."""
+PIPE_BYTES = 2**20
+"""Pipe buffer (Linux's default 64 KB makes large arrays slow to pass)."""
+DEBUG = bool(os.environ.get("AUTOGRADER_DEBUG_WORKER"))
+"""Set AUTOGRADER_DEBUG_WORKER=1 to see a worker's stderr (its own tracebacks)."""
+SKIPPED = {"__pycache__", ".git", ".ipynb_checkpoints"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one worker may use: data memory (MB, per call it may be lowered), tasks
+    (processes and threads, counted per user: enforced when the grader is root), size of
+    one written file (MB)."""
+
+    memory_mb: int = 2048
+    processes: int = 16
+    file_mb: int = 64
+    blas_threads: int = 1
+    seed: int = 0
+
+
+class WorkerDied(Exception):
+    """The worker ended while the grader waited on it (its exit or a kill)."""
+
+
+class StartFailed(Exception):
+    """A worker could not start or lock itself down: the grader's problem, not the
+    submission's (no submission code has run yet)."""
+
+
+class Worker:
+    """One running worker process and its two pipes."""
+
+    def __init__(self, process: subprocess.Popen[bytes], incoming: IO[bytes], outgoing: IO[bytes]):
+        self.process = process
+        self.incoming, self.outgoing = incoming, outgoing
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def send(self, header: dict[str, Any], arrays: list[np.ndarray[Any, Any]]) -> None:
+        try:
+            wire.send(self.outgoing, header, arrays)
+        except (BrokenPipeError, ValueError) as error:
+            raise WorkerDied(self.ending()) from error
+
+    def receive(self, byte_limit: int) -> tuple[dict[str, Any], list[np.ndarray[Any, Any]]]:
+        """The worker's next message; WorkerDied when it ended first (even if a process
+        it started still holds its end of the pipe)."""
+        while not select.select([self.incoming], [], [], 0.05)[0]:
+            if self.process.poll() is not None:
+                raise WorkerDied(self.ending())
+        try:
+            return wire.receive(self.incoming, byte_limit)
+        except EOFError as error:
+            raise WorkerDied(self.ending()) from error
+
+    def ending(self) -> str:
+        """How the process ended: `exit code 3`, `signal SIGKILL`."""
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "it closed its channel to the grader"
+        if code < 0:
+            return f"signal {signal.Signals(-code).name}"
+        return f"exit code {code}"
+
+
+class Sandbox:
+    """The private folders, user and worker processes of one grading run."""
+
+    def __init__(self, submission: Path, limits: Limits) -> None:
+        self.submission = submission.resolve()
+        self.limits = limits
+        self.root = Path(tempfile.mkdtemp(prefix="autograder-run-"))
+        self.root.chmod(0o711)
+        self.shared = self.root / "shared"
+        self.shared.mkdir(mode=0o755)
+        self.uid: int | None = None
+        self._lock: IO[str] | None = None
+        if os.geteuid() == 0:
+            self.uid, self._lock = _claim_user()
+        self.workers = 0
+        self.about: dict[str, Any] = {}  # the last worker's isolation, versions, BLAS
+        self.current: Worker | None = None
+        self._children_before = {pid for pid, _, _ in processes(parent=os.getpid())}
+        _become_subreaper()
+        self.cgroup = MemoryCgroup.create(f"autograder-{self.root.name}")
+        self.memory_limit(limits.memory_mb)
+        self._oom_kills = 0
+
+    @property
+    def measures(self) -> list[str]:
+        """The isolation the last worker applied (network namespace, limits, user...)."""
+        return [str(measure) for measure in self.about.get("measures", [])]
+
+    def start(self) -> Worker:
+        """A new worker with a fresh copy of the submission, locked down and ready."""
+        self.stop()
+        self.workers += 1
+        folder = self.root / f"work-{self.workers}"
+        _copy(self.submission, folder, self.uid)
+        to_worker, from_worker = os.pipe(), os.pipe()
+        for pipe in (to_worker, from_worker):  # fewer switches for large arrays
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(pipe[1], 1031, PIPE_BYTES)  # F_SETPIPE_SZ
+        threads = str(self.limits.blas_threads)
+        environment = {
+            "PATH": os.defpath,
+            "LANG": "C.UTF-8",
+            "HOME": str(folder),
+            "TMPDIR": str(folder),
+            "PYTHONHASHSEED": "0",
+            **{name: threads for name in _THREAD_VARIABLES},
+        }
+        log = open(self.root / "worker-start.log", "wb")  # noqa: SIM115 - closed below
+        if DEBUG:
+            log = os.fdopen(os.dup(2), "wb")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                *_FLAGS,
+                "-c",
+                _BOOTSTRAP,
+                str(Path(autograder.__file__).resolve().parent.parent),
+                str(to_worker[0]),
+                str(from_worker[1]),
+            ],
+            cwd=folder,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            pass_fds=(to_worker[0], from_worker[1]),
+            start_new_session=True,
+        )
+        log.close()
+        if self.cgroup is not None:  # before the setup message: the worker is still waiting
+            self.cgroup.add(process.pid)
+        os.close(to_worker[0])
+        os.close(from_worker[1])
+        worker = Worker(
+            process, os.fdopen(from_worker[0], "rb", buffering=0), os.fdopen(to_worker[1], "wb")
+        )
+        self.current = worker
+        setup = {
+            "folder": str(folder),
+            "shared": str(self.shared),
+            "uid": self.uid,
+            "network": False,
+            "memory_mb": self.limits.memory_mb,
+            "processes": self.limits.processes,
+            "file_mb": self.limits.file_mb,
+            "seed": self.limits.seed,
+            "debug": DEBUG,
+            "readable": [str(path) for path in (*_readable(), self.shared)],
+            "writable": [str(folder)],
+        }
+        try:
+            worker.send(setup, [])
+            answer, _ = worker.receive(2**20)
+        except (WorkerDied, wire.ProtocolError) as error:
+            problem = (self.root / "worker-start.log").read_text(errors="replace")[-2000:]
+            raise StartFailed(f"the worker process did not start ({error}): {problem}") from error
+        about = wire.unpack(answer.get("ok"), [])
+        if not isinstance(about, dict):
+            raise StartFailed(f"the worker process did not start: {str(answer)[:500]}")
+        self.about = {str(key): value for key, value in about.items()}
+        if self.cgroup is not None:
+            self.about["measures"] = [*self.measures, f"memory cgroup v{self.cgroup.version}"]
+        return worker
+
+    def memory_limit(self, megabytes: float) -> None:
+        """The hard cap of the workers' memory cgroup, if any: `megabytes` plus a margin
+        (their own MemoryError comes at `megabytes`)."""
+        if self.cgroup is not None:
+            self.cgroup.limit(megabytes + CGROUP_MARGIN_MB)
+
+    def ran_out_of_memory(self) -> bool:
+        """Whether the kernel killed a worker process for memory since the last call."""
+        if self.cgroup is None:
+            return False
+        kills = self.cgroup.oom_kills()
+        new, self._oom_kills = kills > self._oom_kills, kills
+        return new
+
+    def stop(self) -> None:
+        """End the current worker and every process it started."""
+        worker, self.current = self.current, None
+        if worker is not None:
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.kill()
+        self._kill_leftovers(worker)
+        if worker is not None:
+            worker.process.wait()
+            # Closed only now: a close flushes, and a full pipe nobody reads blocks forever.
+            for stream in (worker.incoming, worker.outgoing):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.close()
+        for folder in self.root.glob("work-*"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def close(self) -> None:
+        """End every process of the run and remove its folders."""
+        self.stop()
+        if self.cgroup is not None:
+            self.cgroup.remove()
+        shutil.rmtree(self.root, ignore_errors=True)
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def leftovers(self) -> list[int]:
+        """The run's processes still alive (none after stop())."""
+        return [pid for pid, _, _ in self._suspects(None)]
+
+    def _kill_leftovers(self, worker: Worker | None) -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            _reap([pid for pid, _, _ in processes(parent=os.getpid(), zombies=True)])
+            suspects = self._suspects(worker)
+            if not suspects:
+                return
+            for pid, _, _ in suspects:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.01)
+            _reap([pid for pid, _, _ in suspects])
+
+    def _suspects(self, worker: Worker | None) -> list[tuple[int, int, int]]:
+        table = processes()
+        if self.uid is not None:  # every process of the run's own user
+            return [entry for entry in table if entry[2] == self.uid]
+        me, known = os.getpid(), self._children_before
+        roots = {pid for pid, ppid, _ in table if ppid == me and pid not in known}
+        if worker is not None:
+            roots.add(worker.pid)
+        found, frontier = set(), set(roots)
+        while frontier:
+            found |= frontier
+            frontier = {pid for pid, ppid, _ in table if ppid in frontier} - found
+        return [entry for entry in table if entry[0] in found and entry[0] != me]
+
+
+_FLAGS = ("-s", "-P", "-B") if sys.version_info >= (3, 11) else ("-I", "-B")
+"""No user site, no working folder on the path, no .pyc files. (-P is 3.11's; 3.10's -I
+also ignores PYTHONHASHSEED, so string hashes there vary between runs.)"""
+_BOOTSTRAP = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from autograder.sandbox.worker import main; "
+    "del sys.path[0]; main()"
+)
+"""Imports the worker from the grader's own folder, which it then leaves off the path."""
+
+_THREAD_VARIABLES = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+def _readable() -> list[Path]:
+    """What a worker may read: the standard library, numpy, and the installed packages
+    unless the grader itself is installed among them (its hidden tests would be)."""
+    paths = {Path(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib")}
+    numpy_dir = Path(np.__file__).resolve().parent
+    paths |= {numpy_dir, numpy_dir.with_name("numpy.libs")}
+    grader = Path(autograder.__file__).resolve().parent
+    for key in ("purelib", "platlib"):
+        site = Path(sysconfig.get_paths()[key]).resolve()
+        if not grader.is_relative_to(site):
+            paths.add(site)
+    return sorted(paths)
+
+
+def _copy(source: Path, target: Path, uid: int | None) -> None:
+    """Copy the submission's regular files (no links, no caches) into `target`, owned by
+    `uid` when given."""
+    total = 0
+    target.mkdir(mode=0o700)
+    for folder, names, files in os.walk(source):
+        names[:] = [name for name in names if name not in SKIPPED]
+        here = target / Path(folder).relative_to(source)
+        here.mkdir(mode=0o700, exist_ok=True)
+        for name in files:
+            path = Path(folder) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            total += path.stat().st_size
+            if total > COPY_LIMIT_MB * 2**20:
+                raise WorkerDied(f"the submission folder holds over {COPY_LIMIT_MB} MB")
+            shutil.copyfile(path, here / name)
+    if uid is not None:
+        for folder, _, files in os.walk(target):
+            os.chown(folder, uid, uid)
+            for name in files:
+                os.chown(Path(folder) / name, uid, uid)
+
+
+def _claim_user() -> tuple[int, IO[str]]:
+    """A user id no other run on this machine uses (a lock file held for the run)."""
+    folder = Path("/tmp/autograder-users")  # fixed: every run on the machine sees it
+    folder.mkdir(mode=0o700, exist_ok=True)
+    status = folder.lstat()
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid != 0 or status.st_mode & 0o022:
+        raise StartFailed(f"{folder} must be a folder of root's that only root can write")
+    for uid in UIDS:
+        path = folder / f"{uid}.lock"
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        lock = os.fdopen(descriptor, "r+")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        return uid, lock
+    raise RuntimeError(f"every worker user id {UIDS.start}-{UIDS.stop - 1} is in use")
+
+
+def processes(parent: int | None = None, zombies: bool = False) -> list[tuple[int, int, int]]:
+    """(pid, parent pid, real uid) of every live process (of `parent`'s children only;
+    zombies only, with `zombies`)."""
+    table = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{name}/status") as status:
+                uid = next(line for line in status if line.startswith("Uid:")).split()[1]
+        except (OSError, StopIteration, IndexError):
+            continue  # it ended meanwhile
+        if (fields[0] == "Z") != zombies:
+            continue
+        if parent is None or int(fields[1]) == parent:
+            table.append((int(name), int(fields[1]), int(uid)))
+    return table
+
+
+def _become_subreaper() -> None:
+    """Orphans of the workers (setsid or not) become this process's children, not
+    init's, so they can be found and ended."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap(pids: list[int]) -> None:
+    """Collect the killed orphans the grader inherited (zombies otherwise)."""
+    for pid in pids:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)

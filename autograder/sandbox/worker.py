@@ -1,0 +1,401 @@
+"""The worker: the only process that imports and runs a submission's code.
+
+Started by autograder.sandbox.launcher (``python -s -P -B -c <bootstrap> GRADER_DIR IN OUT``) in
+a private copy of the submission, with a scrubbed environment. Its first message (setup)
+says how to lock itself down; it does so before any submission code runs:
+
+1. imports numpy and the standard-library modules student code may use (a dropped user
+   may not be able to read the Python installation afterwards);
+2. as root: a network namespace of its own (no network), then an unprivileged user;
+3. limits: core files, file size, data memory, processes;
+4. Landlock (Linux 5.13+): reads only the Python installation and the submission copy,
+   writes only the copy, no TCP, no signals or abstract sockets outside itself;
+5. stdout/stderr go to /dev/null (print calls are captured per call, see below); the
+   seeds of `random` and numpy's global generator are set.
+
+Then it answers requests (autograder.sandbox.wire messages) until its input ends: import a
+part, read a module attribute, call a function. A call's answer carries the value, or
+an error described for the student, and the call's printed output (cut). While a call
+runs, names substituted by the grader call back to it (the grader's own functions never
+come here).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import importlib.util
+import io
+import os
+import re
+import resource
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Any
+
+import numpy as np
+
+from autograder.sandbox import wire
+from autograder.sandbox.imports import describe, load_package
+from autograder.sandbox.wire import OUTPUT_LIMIT
+
+PACKAGE = "submission"
+PRELOAD = (
+    "abc bisect collections collections.abc contextlib copy dataclasses encodings.idna enum "
+    "functools gc heapq io itertools json math mmap numbers operator pathlib random re "
+    "signal socket statistics string struct subprocess threading time typing warnings "
+    "numpy.linalg numpy.random numpy.fft numpy.lib.stride_tricks"
+).split()
+"""Modules imported before the lockdown, so that student code can import them after."""
+SHARED_FILE = re.compile(r"[a-z0-9_-]{1,64}\.npy")
+
+
+def main() -> None:
+    incoming = os.fdopen(int(sys.argv[2]), "rb")
+    outgoing = os.fdopen(int(sys.argv[3]), "wb")
+    setup, _ = wire.receive(incoming, 2**20)
+    blas = _blas()
+    measures = lockdown(setup)
+    about = {
+        "measures": measures,
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "blas": blas,
+        "seed": setup["seed"],
+        "float": str(np.result_type(float)),
+    }
+    arrays: list[np.ndarray[Any, Any]] = []
+    wire.send(outgoing, {"ok": wire.pack(about, arrays)}, arrays)
+    Session(incoming, outgoing, Path(setup["folder"]), Path(setup["shared"])).serve()
+
+
+# -- lockdown ------------------------------------------------------------------------------
+
+
+def lockdown(setup: dict[str, Any]) -> list[str]:
+    """Apply the setup's isolation; return what was applied (for the results)."""
+    measures = []
+    for name in PRELOAD:
+        importlib.import_module(name)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    if os.geteuid() == 0 and not setup["network"]:
+        if _libc().unshare(0x40000000) == 0:  # CLONE_NEWNET: no interfaces but loopback
+            measures.append("network namespace")
+    megabyte = 2**20
+    limits = {
+        resource.RLIMIT_CORE: 0,
+        resource.RLIMIT_FSIZE: setup["file_mb"] * megabyte,
+        resource.RLIMIT_DATA: setup["memory_mb"] * megabyte,
+    }
+    if setup["uid"] is not None:
+        limits[resource.RLIMIT_NPROC] = setup["processes"]
+    for kind, value in limits.items():
+        resource.setrlimit(kind, (value, value))
+    measures.append("limits")
+    if setup["uid"] is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setresgid(setup["uid"], setup["uid"], setup["uid"])
+        os.setresuid(setup["uid"], setup["uid"], setup["uid"])
+        measures.append(f"user {setup['uid']}")
+    libc = _libc()
+    libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid program gives rights back
+    libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG: SIGKILL if the grader dies (after setuid)
+    abi = landlock(setup["readable"], setup["writable"])
+    if abi:
+        measures.append(f"landlock v{abi}")
+    for fd in (0, 1) if setup["debug"] else (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.chdir(setup["folder"])
+    import random
+
+    random.seed(setup["seed"])
+    np.random.seed(setup["seed"])
+    return measures
+
+
+def _blas() -> list[str]:
+    """The BLAS libraries numpy loaded and their thread counts (set by the sandbox's
+    environment), read before the lockdown."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover - a dependency of the grader
+        return []
+    return [
+        f"{lib.get('internal_api')} {lib.get('version')}: {lib.get('num_threads')} thread(s)"
+        for lib in threadpool_info()
+        if lib.get("user_api") == "blas"
+    ]
+
+
+def _libc() -> Any:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+_FS_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
+_READ = 1 | 4 | 8  # EXECUTE, READ_FILE, READ_DIR
+
+
+class _Ruleset(ctypes.Structure):
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
+
+
+class _PathBeneath(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def landlock(readable: list[str], writable: list[str]) -> int:
+    """Restrict this process (and what it starts) to reading `readable` and reading and
+    writing `writable`, with no TCP and no signals or abstract sockets outside; return
+    the Landlock ABI version applied, 0 where the kernel has none."""
+    libc = _libc()
+    syscall = libc.syscall
+    abi = syscall(ctypes.c_long(444), None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    if abi < 1:
+        return 0
+    fs = _FS_RIGHTS[max(v for v in _FS_RIGHTS if v <= abi)]
+    ruleset = _Ruleset(fs, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)  # TCP; sockets, signals
+    size = 8 if abi < 4 else 16 if abi < 6 else 24
+    fd = syscall(ctypes.c_long(444), ctypes.byref(ruleset), ctypes.c_size_t(size), 0)
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
+    for paths, rights in ((readable, _READ), (writable, fs)):
+        for path in paths:
+            if not os.path.isdir(path):
+                continue
+            parent = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            rule = _PathBeneath(rights, parent)
+            if syscall(ctypes.c_long(445), fd, 1, ctypes.byref(rule), 0) != 0:
+                raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")
+            os.close(parent)
+    if syscall(ctypes.c_long(446), fd, 0) != 0:
+        raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+    os.close(fd)
+    return int(abi)
+
+
+# -- serving requests ----------------------------------------------------------------------
+
+
+class Session:
+    """The worker's side of the channel: the submission's modules, kept results, the
+    shared data files opened so far."""
+
+    def __init__(self, incoming: IO[bytes], outgoing: IO[bytes], folder: Path, shared: Path):
+        self.incoming, self.outgoing = incoming, outgoing
+        self.folder, self.shared = folder, shared
+        self.modules: dict[str, ModuleType] = {}
+        self.kept: dict[int, Any] = {}
+        self.files: dict[str, np.ndarray[Any, Any]] = {}
+
+    def serve(self) -> None:
+        while True:
+            try:
+                header, arrays = wire.receive(self.incoming, 2**40, readonly=True)
+            except EOFError:
+                return
+            for ref in header.get("forget", ()):
+                self.kept.pop(ref, None)
+            with _captured() as output:
+                try:
+                    answer = getattr(self, f"do_{header['op']}")(header, arrays)
+                except Exception:  # noqa: BLE001 - the worker's own failure, reported
+                    answer = {"error": {"kind": "worker", "message": traceback.format_exc()}}
+            self.answer(answer, output.text())
+
+    def answer(self, answer: dict[str, Any], output: str) -> None:
+        value = answer.pop("value", None)
+        arrays: list[np.ndarray[Any, Any]] = []
+        if "error" not in answer:
+            try:
+                answer["ok"] = wire.pack(value, arrays)
+            except wire.Unsendable as error:
+                arrays = []
+                answer = {"error": {"kind": "unsendable", "message": f"it returned {error}"}}
+        wire.send(self.outgoing, {**answer, "output": output}, arrays)
+
+    def value(self, node: Any, arrays: list[np.ndarray[Any, Any]]) -> Any:
+        return wire.unpack(node, arrays, self.resolve)
+
+    def resolve(self, tag: str, argument: Any) -> Any:
+        if tag == "R":
+            return self.kept[argument]
+        name, start, stop = argument  # rows start:stop of a file of the shared folder
+        if not SHARED_FILE.fullmatch(name):
+            raise wire.ProtocolError(f"a bad shared file name {name!r}")
+        if name not in self.files:
+            self.files[name] = np.load(self.shared / name, mmap_mode="r", allow_pickle=False)
+        return self.files[name][start:stop]
+
+    # -- operations ------------------------------------------------------------------
+
+    def do_import(self, header: dict[str, Any], arrays: list[Any]) -> dict[str, Any]:
+        part = header["part"]
+        what = "the submission's __init__.py"
+        try:
+            package = sys.modules.get(PACKAGE) or load_package(self.folder, PACKAGE)
+            what = f"{part}.py"
+            module = importlib.import_module(f"{package.__name__}.{part}")
+        except BaseException as error:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
+            missing = error.name if isinstance(error, ModuleNotFoundError) else None
+            message = f"{what} does not import: {describe(error, self.folder)}"
+            return {"error": {"kind": "import", "message": message, "missing": missing}}
+        self.modules[part] = module
+        kinds = {
+            name: "function" if callable(item) else "value"
+            for name in header["names"]
+            if (item := getattr(module, name, _MISSING)) is not _MISSING
+        }
+        return {"value": kinds}
+
+    def do_get(self, header: dict[str, Any], arrays: list[Any]) -> dict[str, Any]:
+        module = self.modules[header["part"]]
+        return {"value": getattr(module, header["name"])}
+
+    def do_call(self, header: dict[str, Any], arrays: list[Any]) -> dict[str, Any]:
+        module = self.modules[header["part"]]
+        name = f"{header['part']}.{header['name']}"
+        function = getattr(module, header["name"])
+        args, kwargs = self.value(header["values"], arrays)
+        dicts = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, dict)]
+        before = [dict(arg) for arg in dicts]
+        try:
+            with self.substituted(module, header["substitutes"]), _memory(header["memory_mb"]):
+                result = function(*args, **kwargs)
+        except NotImplementedError as error:
+            return {"error": self.not_written(name, function, error)}
+        except MemoryError:
+            return {"error": {"kind": "memory", "message": f"{name} raised MemoryError"}}
+        except BaseException as error:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
+            message = f"{name} raised {describe(error, self.folder)}{_read_only_hint(error)}"
+            return {"error": {"kind": "exception", "message": message}}
+        for arg, old in zip(dicts, before, strict=True):
+            if arg.keys() != old.keys() or any(arg[key] is not old[key] for key in old):
+                message = (
+                    f"{name} changed the dict it was given (keys {sorted(arg)}), which the "
+                    "contract forbids: work on a copy, params = {k: v.copy() ...}"
+                )
+                return {"error": {"kind": "exception", "message": message}}
+        if header["keep"] and isinstance(result, np.ndarray):
+            ref = len(self.kept) + 1
+            while ref in self.kept:
+                ref += 1
+            self.kept[ref] = result
+            return {"kept": [ref, list(result.shape), result.dtype.str]}
+        return {"value": result}
+
+    def not_written(
+        self, name: str, function: Callable[..., Any], error: BaseException
+    ) -> dict[str, Any]:
+        origin = traceback.extract_tb(error.__traceback__)[-1]
+        code = getattr(function, "__code__", None)
+        if code is not None and (origin.filename, origin.name) != (code.co_filename, code.co_name):
+            message = (
+                f"{name} calls a function that is not written yet: {describe(error, self.folder)}"
+            )
+        else:
+            message = f"{name} is not written yet: it raises NotImplementedError (fill its TODO)"
+        return {"kind": "unwritten", "message": message}
+
+    @contextlib.contextmanager
+    def substituted(self, module: ModuleType, names: list[str]) -> Iterator[None]:
+        """Within the block, the module's calls of `names` go to the grader."""
+        saved = {name: module.__dict__.get(name, _MISSING) for name in names}
+        for name in names:
+            setattr(module, name, self.callback(name))
+        try:
+            yield
+        finally:
+            for name, original in saved.items():
+                if original is _MISSING:
+                    module.__dict__.pop(name, None)
+                else:
+                    setattr(module, name, original)
+
+    def callback(self, name: str) -> Callable[..., Any]:
+        def call_the_grader(*args: Any, **kwargs: Any) -> Any:
+            arrays: list[np.ndarray[Any, Any]] = []
+            header = {
+                "callback": name,
+                "args": wire.pack(args, arrays),
+                "kwargs": wire.pack(kwargs, arrays),
+            }
+            wire.send(self.outgoing, header, arrays)
+            reply, answer = wire.receive(self.incoming, 2**40, readonly=True)
+            if "error" in reply:
+                raise ValueError(
+                    f"the grader's {name} could not use its arguments: {reply['error']}"
+                )
+            return self.value(reply["ok"], answer)
+
+        call_the_grader.__name__ = call_the_grader.__qualname__ = name
+        return call_the_grader
+
+
+_MISSING = object()
+
+
+def _read_only_hint(error: BaseException) -> str:
+    if isinstance(error, ValueError) and "read-only" in str(error):
+        return (
+            "; the function changed one of its inputs in place, which the contract forbids:"
+            " work on a copy (for example X = X.copy() or params = {k: v.copy() ...})"
+        )
+    return ""
+
+
+class _Capped(io.TextIOBase):
+    """A text stream keeping its first OUTPUT_LIMIT characters and counting the rest."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.size = 0
+
+    def write(self, text: str) -> int:
+        if self.size < OUTPUT_LIMIT:
+            self.kept.append(str(text)[: OUTPUT_LIMIT - self.size])
+        self.size += len(text)
+        return len(text)
+
+    def text(self) -> str:
+        kept = "".join(self.kept)
+        if self.size > len(kept):
+            kept += f"\n... ({self.size - len(kept)} more characters of output cut)"
+        return kept
+
+
+@contextlib.contextmanager
+def _captured() -> Iterator[_Capped]:
+    stream = _Capped()
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = stream
+    try:
+        yield stream
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+@contextlib.contextmanager
+def _memory(megabytes: int | None) -> Iterator[None]:
+    """The data-memory limit lowered to `megabytes` within the block."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if megabytes is not None:
+        wanted = int(megabytes * 2**20)
+        capped = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (capped, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""The pytest plugin of the grader, run with pytester on small graded modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.config import load_config
+from autograder.engine.plugin import Grader
+from autograder.engine.results import Outcome
+
+CONFIG = """
+seed = 3
+total_points = {total}
+[tests.warmup]
+{entries}
+"""
+
+
+def run(
+    pytester: pytest.Pytester, module: str, entries: str, total: float, **options: object
+) -> tuple[pytest.RunResult, list[Outcome]]:
+    """Run `module` as the warm-up's graded tests with `entries` as its grading.toml."""
+    path = pytester.makefile(".toml", grading=CONFIG.format(total=total, entries=entries))
+    pytester.makepyfile(test_warmup=module)
+    folder = pytester.path / "submission"
+    folder.mkdir(exist_ok=True)
+    (folder / "warmup.py").write_text(
+        "def add_mul(x, y, z):\n    return (x + y) * z, (z, z, x + y)\n"
+    )
+    grader = Grader(load_config(path), Path(folder), **options)  # type: ignore[arg-type]
+    result = pytester.runpytest("-p", "no:cacheprovider", plugins=[grader])
+    return result, grader.outcomes
+
+
+def by_name(outcomes: list[Outcome]) -> dict[str, Outcome]:
+    return {outcome.spec.name: outcome for outcome in outcomes}
+
+
+def test_each_test_earns_its_points_from_grading_toml(pytester: pytest.Pytester) -> None:
+    module = """
+def test_right(warmup):
+    assert warmup.add_mul(-2, 5, -4)[0] == -12
+
+def test_wrong(warmup):
+    from autograder.engine.failures import fail
+    fail("add_mul: expected 7")
+"""
+    _, outcomes = run(pytester, module, "right = { points = 2 }\nwrong = { points = 3 }", 5)
+    got = by_name(outcomes)
+    assert (got["right"].status, got["right"].fraction, got["right"].points) == ("passed", 1.0, 2.0)
+    assert (got["wrong"].status, got["wrong"].fraction) == ("failed", 0.0)
+    assert got["wrong"].message == "add_mul: expected 7"
+
+
+def test_partial_credit_keeps_its_share_and_message(pytester: pytest.Pytester) -> None:
+    module = """
+from autograder.engine.failures import PartialCredit
+def test_tiered():
+    raise PartialCredit(0.5, "accuracy 90% of 95%")
+"""
+    _, outcomes = run(pytester, module, "tiered = { points = 4 }", 4)
+    assert (outcomes[0].status, outcomes[0].fraction) == ("partial", 0.5)
+    assert outcomes[0].message == "accuracy 90% of 95%"
+
+
+def test_a_test_past_its_budget_fails_with_a_vectorisation_hint(pytester: pytest.Pytester) -> None:
+    module = """
+def test_slow():
+    while True:
+        pass
+"""
+    _, outcomes = run(pytester, module, "slow = { points = 1, budget = 0.2 }", 1)
+    assert outcomes[0].status == "failed"
+    assert "timed out after 0.2 s" in outcomes[0].message
+    assert "vectorised" in outcomes[0].message
+
+
+def test_student_exceptions_name_the_function_and_line(pytester: pytest.Pytester) -> None:
+    module = """
+def test_missing(warmup):
+    warmup.square_jacobian([1.0])
+"""
+    _, outcomes = run(pytester, module, "missing = { points = 1 }", 1)
+    assert "warmup.py has no square_jacobian" in outcomes[0].message
+
+
+def test_parametrized_instances_share_the_points(pytester: pytest.Pytester) -> None:
+    module = """
+import pytest
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_cases(n):
+    assert n != 4, "four is wrong"
+"""
+    _, outcomes = run(pytester, module, "cases = { points = 2 }", 2)
+    assert [outcome.points for outcome in outcomes] == [0.5] * 4
+    assert sum(outcome.points * outcome.fraction for outcome in outcomes) == 1.5
+
+
+def test_visible_only_and_fast_deselect_tests(pytester: pytest.Pytester) -> None:
+    module = """
+import pytest
+def test_shown():
+    pass
+def test_secret():
+    pass
+@pytest.mark.slow
+def test_long():
+    pass
+"""
+    entries = "\n".join(
+        [
+            "shown = { points = 1 }",
+            'secret = { points = 1, visibility = "hidden" }',
+            "long = { points = 1 }",
+        ]
+    )
+    _, outcomes = run(pytester, module, entries, 3, visible_only=True, fast=True)
+    assert [outcome.spec.name for outcome in outcomes] == ["shown"]
+
+
+def test_a_graded_test_without_an_entry_stops_the_run(pytester: pytest.Pytester) -> None:
+    module = "def test_orphan():\n    pass\n\ndef test_known():\n    pass\n"
+    result, outcomes = run(pytester, module, "known = { points = 1 }\nghost = { points = 1 }", 2)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*no [[]tests[]] entry for warmup.orphan*no test for*warmup.ghost*"]
+    )
+    assert outcomes == []
+
+
+def test_a_hypothesis_failure_shows_the_shrunk_counterexample(pytester: pytest.Pytester) -> None:
+    module = """
+from hypothesis import given, strategies as st
+@given(n=st.integers(0, 100))
+def test_small(n):
+    assert n < 10, f"{n} is too big"
+"""
+    _, outcomes = run(pytester, module, "small = { points = 1 }", 1)
+    assert outcomes[0].message.startswith("10 is too big")
+    assert "test_small(" in outcomes[0].message and "n=10" in outcomes[0].message
+
+
+def test_printed_output_is_kept_and_cut(pytester: pytest.Pytester) -> None:
+    module = """
+def test_noisy():
+    print("x" * 5000)
+    assert False, "wrong"
+"""
+    _, outcomes = run(pytester, module, "noisy = { points = 1 }", 1)
+    assert outcomes[0].output.startswith("x" * 100)
+    assert "more characters cut" in outcomes[0].output
+    assert len(outcomes[0].output) < 2200
+
+
+def test_the_generator_fixture_is_seeded_by_the_run_and_the_test(pytester: pytest.Pytester) -> None:
+    module = """
+def test_one(rng, record_property):
+    record_property("note", str(rng.integers(1 << 30)))
+def test_two(rng, record_property):
+    record_property("note", str(rng.integers(1 << 30)))
+"""
+    entries = "one = { points = 1 }\ntwo = { points = 1 }"
+    _, first = run(pytester, module, entries, 2)
+    _, again = run(pytester, module, entries, 2)
+    assert [o.message for o in first] == [o.message for o in again]
+    assert first[0].message != first[1].message

@@ -1,0 +1,79 @@
+"""Tests of the figures (autograder/feedback/figures.py): arrays in, a labelled Figure out."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from matplotlib.colors import same_color
+
+from autograder.feedback import figures
+
+
+def test_every_figure_has_a_title_labelled_axes_and_saves_as_png() -> None:
+    rng = np.random.default_rng(0)
+    made = [
+        figures.digits(rng.uniform(size=(3, 784)), [1, 2, 3], predicted=[1, 2, 4]),
+        figures.templates(rng.standard_normal((784, 10))),
+        figures.training_curves(rng.uniform(size=200), train_acc=[0.8, 0.9], val_acc=[0.7, 0.8]),
+        figures.gradient_check({"dW": 1e-9, "db": 0.0}, 1e-5),
+        figures.hyperparameter_search({"lr=0.1": 0.91, "lr=1": 0.85}),
+        figures.confusion_matrix([0, 1, 2], [0, 2, 2], classes=3),
+        figures.score_distribution({"knn": [25.0, 20.5], "total": [90.0, 71.0]}, {"knn": 25}),
+        figures.time_budget(["knn: distances", "knn: mnist"], [0.01, 16.0], [30.0, 240.0]),
+    ]
+    for fig in made:
+        plots = [ax for ax in fig.axes if ax.axison and not hasattr(ax, "_colorbar")]
+        assert fig.get_suptitle() or all(ax.get_title() for ax in plots)
+        assert all(ax.get_xlabel() and ax.get_ylabel() for ax in plots)
+        fig.savefig(io.BytesIO(), format="png")
+
+
+def test_digits_titles_a_wrong_prediction_in_red() -> None:
+    fig = figures.digits(np.zeros((2, 784)), [3, 5], predicted=[3, 6])
+    right, wrong = (ax.title for ax in fig.axes[:2])
+    assert right.get_text() == "3, pred 3" and not same_color(right.get_color(), "tab:red")
+    assert wrong.get_text() == "5, pred 6" and same_color(wrong.get_color(), "tab:red")
+
+
+def test_gradient_check_bars_above_the_tolerance_or_nan_are_red() -> None:
+    errors = {"dW1": 1e-9, "db1": float("nan"), "dW2": 0.0, "db2": 1e-3}
+    bars = figures.gradient_check(errors, 1e-5).axes[0].patches
+    assert [same_color(bar.get_facecolor(), "tab:red") for bar in bars] == [
+        False,
+        True,
+        False,
+        True,
+    ]
+
+
+def test_confusion_counts_count_each_pair_of_true_and_predicted_labels() -> None:
+    counts = figures.confusion_counts([0, 1, 1, 2, 2], [0, 2, 1, 2, 2], classes=3)
+    assert counts.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 2]]
+
+
+def test_score_distribution_counts_every_student_once_per_panel_within_0_to_max() -> None:
+    scores = {"warmup": [0.0, 10.0, 10.0, 7.5], "total": [0.0, 100.0, 100.0, 63.0]}
+    fig = figures.score_distribution(scores, {"warmup": 10.0, "total": 100.0})
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert len(panels) == 2
+    for ax, (part, most) in zip(panels, (("warmup", 10.0), ("total", 100.0)), strict=True):
+        assert sum(bar.get_height() for bar in ax.patches) == 4
+        left, right = ax.get_xlim()
+        assert left <= 0 and right >= most and ax.get_ylabel() == "students"
+        assert ax.get_title().startswith(f"{part}: 4 students")
+
+
+def test_score_distribution_gives_a_full_score_a_bin_of_its_own() -> None:
+    fig = figures.score_distribution({"knn": [24.0, 25.0, 25.0]}, {"knn": 25.0})
+    full = [
+        bar for bar in fig.axes[0].patches if bar.get_x() < 25.0 < bar.get_x() + bar.get_width()
+    ]
+    assert [bar.get_height() for bar in full] == [2]
+
+
+def test_time_budget_bars_over_their_budget_are_red() -> None:
+    fig = figures.time_budget(["fast", "slow", "exact"], [0.1, 2.0, 1.0], [30.0, 0.8, 1.0])
+    bars = fig.axes[0].patches
+    assert [same_color(bar.get_facecolor(), "tab:red") for bar in bars] == [False, True, False]
+    assert fig.axes[0].get_xscale() == "log"

@@ -1,0 +1,123 @@
+"""The battery (tests/adversaries.py): every broken or adversarial submission gets the
+grade it must get, in bounded time, leaving no process behind and the checkout as it
+was. The checkout test runs last (file order)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from adversaries import BATTERY, ROOT, Adversary
+
+from autograder.config import Config, load_config
+from autograder.contract import CONTRACT
+from autograder.engine.grading import grade
+from autograder.sandbox.cgroup import MemoryCgroup
+from autograder.sandbox.launcher import UIDS, processes
+
+SETTINGS = {"budget": 3.0, "import_budget": 2.0}
+"""Short budgets, so that a hang costs seconds; the reference's fast tests fit them."""
+IGNORED = {".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis"}
+
+
+def checkout_digest() -> str:
+    """A digest of every file of the checkout (names, modes and contents)."""
+    digest = hashlib.sha256()
+    for folder, names, files in sorted(os.walk(ROOT)):
+        names[:] = sorted(n for n in names if n not in IGNORED and not n.endswith(".egg-info"))
+        for name in sorted(files):
+            path = Path(folder) / name
+            digest.update(f"{path.relative_to(ROOT)} {path.lstat().st_mode}".encode())
+            if path.is_file() and not path.is_symlink():
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+BEFORE = checkout_digest()
+CGROUPS = (probe := MemoryCgroup.create(f"battery-probe-{os.getpid()}")) is not None
+if probe is not None:
+    probe.remove()
+
+
+def short_config(tmp_path: Path, **limits: float) -> Config:
+    """grading.toml with SETTINGS and `limits` (the first line setting each key)."""
+    text = (ROOT / "grading.toml").read_text()
+    for key, value in {**SETTINGS, **limits}.items():
+        text, count = re.subn(rf"(?m)^{key} = [^#\n]*", f"{key} = {value} ", text, count=1)
+        assert count == 1, key
+    path = tmp_path / "grading.toml"
+    path.write_text(text)
+    return load_config(path)
+
+
+def submission(tmp_path: Path, adversary: Adversary) -> Path:
+    folder = tmp_path / "submission"
+    shutil.copytree(ROOT / "solutions", folder)
+    module = folder / f"{adversary.module}.py"
+    module.write_text(adversary.source(module.read_text()))
+    return folder
+
+
+def workers_left() -> list[tuple[int, int, int]]:
+    """Processes of the workers' users, and children of this process (zombies aside)."""
+    me = os.getpid()
+    return [entry for entry in processes() if entry[2] in UIDS or entry[1] == me]
+
+
+def test_the_battery_holds_at_least_25_submissions() -> None:
+    assert len(BATTERY) >= 25
+    assert len({adversary.name for adversary in BATTERY}) == len(BATTERY)
+
+
+@pytest.mark.parametrize("adversary", BATTERY, ids=[a.name for a in BATTERY])
+def test_an_adversary_gets_the_grade_it_must_get(tmp_path: Path, adversary: Adversary) -> None:
+    if adversary.cgroup and not CGROUPS:
+        pytest.skip("no memory cgroup here (root on Linux only)")
+    # a lower cap for the cgroup case, so that it is reached well within the budget
+    config = short_config(tmp_path, **({"memory_mb": 256} if adversary.cgroup else {}))
+    start = time.monotonic()
+    result = grade(submission(tmp_path, adversary), config, parts=(adversary.module,), fast=True)
+    seconds = time.monotonic() - start
+    lost = [o for o in result.outcomes if adversary.lost == "*" or adversary.lost in o.name]
+    lost = lost if adversary.lost else []
+    kept = [o for o in result.outcomes if o not in lost]
+    assert result.outcomes, "no test ran"
+    assert not result.errors, [o.message for o in result.errors]
+    assert all(o.status == "passed" for o in kept), [(o.name, o.message) for o in kept]
+    failed = [o for o in lost if o.status != "passed"]
+    assert bool(failed) == bool(lost), "the attack cost nothing"
+    if failed:
+        assert adversary.message in failed[0].message, failed[0].message
+    assert all(len(o.output) < 2_200 for o in result.outcomes)
+    assert seconds < adversary.seconds
+    assert workers_left() == []
+    assert result.extra["worker"]["processes_left"] == 0
+
+
+def test_a_submission_whose_every_call_hangs_is_graded_within_the_run_budget(
+    tmp_path: Path,
+) -> None:
+    config = short_config(tmp_path, run_budget=15.0)
+    folder = tmp_path / "submission"
+    shutil.copytree(ROOT / "solutions", folder)
+    hang = "\n\ndef {0}(*args, **kwargs):\n    while True:\n        pass\n"
+    for module, names in CONTRACT.items():
+        path = folder / f"{module}.py"
+        names = tuple(name for name in names if name not in ("K", "HYPERPARAMS"))
+        path.write_text(path.read_text() + "".join(hang.format(name) for name in names))
+    start = time.monotonic()
+    result = grade(folder, config, fast=True)
+    assert time.monotonic() - start < 15.0 + 5.0
+    assert result.score == 0
+    assert any("run's time budget of 15 s ran out" in o.message for o in result.outcomes)
+    assert workers_left() == []
+
+
+def test_the_checkout_is_unchanged_by_the_battery() -> None:
+    assert not (ROOT / "pwned.txt").exists()
+    assert checkout_digest() == BEFORE
