@@ -8,7 +8,6 @@ data, broken solution markers) are printed as one message, exit code 2.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,9 +95,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-INSTRUCTOR = importlib.util.find_spec("autograder.instructor") is not None
-"""Whether the instructor's tools are installed: False in the student handout and in the
-graders' copies, which ship the package without its instructor/ folder."""
+INSTRUCTOR = (Path(__file__).parent / "instructor" / "__init__.py").is_file()
+"""Whether this copy of the package has the instructor's tools: False in the student
+handout and in the graders' copies, which ship the package without its instructor/ folder.
+(A look at this package's own folder, not an import: an editable install of the
+repository elsewhere in the same environment would answer an import.)"""
 
 
 def _feedback(folder: Path | None, result: Any, title: str) -> None:
@@ -113,10 +114,14 @@ def _feedback(folder: Path | None, result: Any, title: str) -> None:
 
 
 def _run_data(args: argparse.Namespace) -> int:
+    from autograder.config import configured_data_dir
     from autograder.mnist import FILES, fill_folder, find_mnist_dir
 
     # --into: that folder, whatever MNIST_DIR or grading.toml say
-    folder = fill_folder(args.into.resolve()) if args.into else find_mnist_dir(args.data)
+    if args.into:
+        folder = fill_folder(args.into.resolve())
+    else:
+        folder = find_mnist_dir(args.data, configured=configured_data_dir())
     print(f"MNIST: the {len(FILES)} official files, checksums verified, in {folder}")
     return 0
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder.contract import MNIST_PARTS, NET_VALIDATION_SIZE, PARTS
-from autograder.errors import UserError
+from autograder.errors import ConfigError
+from autograder.toml_reader import TomlReader
 
 if sys.version_info >= (3, 11):
     import tomllib as tomllib  # re-exported: the release builder reads TOML too
@@ -24,10 +25,6 @@ else:  # pragma: no cover
 CONFIG_NAME = "grading.toml"
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 """Gradescope's visibility values; `check` runs the "visible" tests only."""
-
-
-class ConfigError(UserError):
-    """grading.toml is missing, unreadable or holds a bad value."""
 
 
 @dataclass(frozen=True)
@@ -104,18 +101,29 @@ class AccuracySpec:
 
 
 @dataclass(frozen=True)
+class DefaultsConfig:
+    """[defaults]: what a test entry leaves out."""
+
+    visibility: str = "visible"
+    budget: float = 30.0
+    import_budget: float = 10.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     seed: int = 0
     total_points: float = 100.0
     blas_threads: int = 1
-    import_budget: float = 10.0
+    import_budget: float = DefaultsConfig.import_budget
     data: DataConfig = DataConfig()
     hypothesis: HypothesisConfig = HypothesisConfig()
     gradient_check: GradientCheckConfig = GradientCheckConfig()
     limits: LimitsConfig = LimitsConfig()
     tests: dict[str, TestSpec] = field(default_factory=dict)
     accuracy: dict[str, AccuracySpec] = field(default_factory=dict)
+    document: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The parsed TOML document itself (for the release, which rewrites it)."""
 
     def points(self, part: str | None = None, *, visible_only: bool = False) -> float:
         """The points of one part's tests (all parts' when None), or of its visible ones."""
@@ -163,13 +171,15 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: cannot read it: {error.strerror}") from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from error
-    r = _Reader(path, raw)
-    seed = r.integer("seed", 0, least=0)
-    total = r.number("total_points", 100.0, least=0.0)
-    blas_threads = r.integer("blas_threads", 1, least=1)
+    r = TomlReader(path, raw)
+    seed = r.integer("seed", Config.seed, least=0)
+    total = r.number("total_points", Config.total_points, least=0.0)
+    blas_threads = r.integer("blas_threads", Config.blas_threads, least=1)
     data_dir = r.get("data.dir", str, "")
     data = DataConfig(dir=(path.parent / data_dir).resolve() if data_dir else None)
-    hypothesis = HypothesisConfig(max_examples=r.integer("hypothesis.max_examples", 25, least=1))
+    hypothesis = HypothesisConfig(
+        max_examples=r.integer("hypothesis.max_examples", HypothesisConfig.max_examples, least=1)
+    )
     g = GradientCheckConfig()
     gradient_check = GradientCheckConfig(
         step=r.number("gradient_check.step", g.step, least=0.0, strict=True),
@@ -187,9 +197,10 @@ def load_config(path: Path | None = None) -> Config:
         file_mb=r.number("limits.file_mb", lim.file_mb, least=0.0, strict=True),
         run_budget=r.number("limits.run_budget", lim.run_budget, least=0.0, strict=True),
     )
-    visibility = r.choice("defaults.visibility", "visible", VISIBILITIES)
-    budget = r.number("defaults.budget", 30.0, least=0.0, strict=True)
-    import_budget = r.number("defaults.import_budget", 10.0, least=0.0, strict=True)
+    d = DefaultsConfig
+    visibility = r.choice("defaults.visibility", d.visibility, VISIBILITIES)
+    budget = r.number("defaults.budget", d.budget, least=0.0, strict=True)
+    import_budget = r.number("defaults.import_budget", d.import_budget, least=0.0, strict=True)
     tests = _tests(r, visibility, budget)
     accuracy = {part: _accuracy(r, part) for part in PARTS if f"accuracy.{part}" in r.tables()}
     r.reject_unknown()
@@ -218,10 +229,21 @@ def load_config(path: Path | None = None) -> Config:
         limits=limits,
         tests=tests,
         accuracy=accuracy,
+        document=raw,
     )
 
 
-def _tests(r: _Reader, visibility: str, budget: float) -> dict[str, TestSpec]:
+def configured_data_dir() -> Path | None:
+    """The ``[data] dir`` of the grading.toml find_config finds, or None when it is unset
+    or there is no grading.toml (a grading.toml with a bad value is still an error)."""
+    try:
+        path = find_config()
+    except ConfigError:
+        return None
+    return load_config(path).data.dir
+
+
+def _tests(r: TomlReader, visibility: str, budget: float) -> dict[str, TestSpec]:
     tests: dict[str, TestSpec] = {}
     for part in r.subtables("tests"):
         if part not in PARTS:
@@ -243,7 +265,7 @@ def _tests(r: _Reader, visibility: str, budget: float) -> dict[str, TestSpec]:
     return tests
 
 
-def _accuracy(r: _Reader, part: str) -> AccuracySpec:
+def _accuracy(r: TomlReader, part: str) -> AccuracySpec:
     key = f"accuracy.{part}"
     tiers_raw = r.get(f"{key}.tiers", list, None)
     tiers: list[tuple[float, float]] = []
@@ -266,91 +288,3 @@ def _accuracy(r: _Reader, part: str) -> AccuracySpec:
         memory_mb=r.number(f"{key}.memory_mb", None, least=0.0, strict=True),
         tiers=tuple(tiers),
     )
-
-
-class _Reader:
-    """Typed access to dotted keys of a parsed TOML document; remembers what was read."""
-
-    def __init__(self, path: Path, raw: dict[str, Any]) -> None:
-        self.path = path
-        self.raw = raw
-        self.read: set[str] = set()
-
-    def error(self, key: str, value: object, problem: str) -> ConfigError:
-        return ConfigError(f"{self.path}: {key} = {value!r} {problem}")
-
-    def table(self, key: str) -> dict[str, Any]:
-        table: Any = self.raw
-        for part in key.split(".") if key else []:
-            table = table.get(part, {})
-            if not isinstance(table, dict):
-                raise self.error(key, table, "must be a table ([...] section)")
-        result: dict[str, Any] = table
-        return result
-
-    def tables(self) -> set[str]:
-        return {key.rsplit(".", 1)[0] for key in _dotted_keys(self.raw) if "." in key}
-
-    def subtables(self, key: str) -> list[str]:
-        table = self.table(key)
-        for name, value in table.items():
-            if not isinstance(value, dict):
-                raise self.error(f"{key}.{name}", value, "must be a table, like { points = 1 }")
-        return list(table)
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
-        parent, _, leaf = key.rpartition(".")
-        table = self.table(parent)
-        self.read.add(key)
-        if leaf not in table:
-            if default is None:
-                raise self.error(key, None, "is missing: it has no default")
-            return default
-        value = table[leaf]
-        # bool is a subclass of int in Python: reject `seed = true`.
-        if isinstance(value, bool) or not isinstance(value, kind):
-            kinds = kind if isinstance(kind, tuple) else (kind,)
-            names = " or ".join(k.__name__ for k in kinds)
-            raise self.error(key, value, f"must be of type {names}")
-        return value
-
-    def integer(self, key: str, default: int, *, least: int) -> int:
-        value: int = self.get(key, int, default)
-        if value < least:
-            raise self.error(key, value, f"must be a whole number >= {least}")
-        return value
-
-    def number(
-        self, key: str, default: float | None, *, least: float, strict: bool = False
-    ) -> float:
-        value = self.get(key, (int, float), default)
-        if not math.isfinite(value) or value < least or (strict and value == least):
-            raise self.error(key, value, f"must be a number {'>' if strict else '>='} {least:g}")
-        return float(value)
-
-    def choice(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
-        value: str = self.get(key, str, default)
-        if value not in allowed:
-            raise self.error(key, value, f"must be one of {', '.join(allowed)}")
-        return value
-
-    def reject_unknown(self) -> None:
-        for key in sorted(_dotted_keys(self.raw)):
-            if key not in self.read:
-                raise self.error(key, _lookup(self.raw, key), "is not a known key (typo?)")
-
-
-def _dotted_keys(table: dict[str, Any], prefix: str = "") -> list[str]:
-    keys: list[str] = []
-    for name, value in table.items():
-        if isinstance(value, dict) and value:
-            keys += _dotted_keys(value, f"{prefix}{name}.")
-        else:
-            keys.append(prefix + name)
-    return keys
-
-
-def _lookup(table: dict[str, Any], key: str) -> Any:
-    for part in key.split("."):
-        table = table[part]
-    return table

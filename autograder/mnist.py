@@ -31,7 +31,7 @@ from autograder.errors import UserError
 
 # fmt: off
 __all__ = [
-    "FILES", "MIRRORS", "SPLITS", "MnistError", "MnistFile", "cache_dir", "configured_data_dir",
+    "FILES", "MIRRORS", "SPLITS", "MnistError", "MnistFile", "cache_dir",
     "download_file", "find_mnist_dir", "load_mnist", "open_url", "read_idx", "verify_file",
 ]
 # fmt: on
@@ -145,27 +145,13 @@ def cache_dir() -> Path:
     return Path(base).expanduser() / "mnist-assignment"
 
 
-def configured_data_dir() -> Path | None:
-    """grading.toml's ``[data] dir``, or None when it is unset or there is no grading.toml.
-
-    A grading.toml that exists but holds a bad value is still an error (ConfigError).
-    """
-    from autograder.config import ConfigError, find_config, load_config
-
-    try:
-        path = find_config()
-    except ConfigError:
-        return None
-    return load_config(path).data.dir
-
-
 def find_mnist_dir(
     data_dir: Path | None = None, *, configured: Path | None = None, download: bool = True
 ) -> Path:
     """The folder holding the four verified MNIST files, found in the documented order.
 
-    `configured` is grading.toml's ``[data] dir`` (``load_config().data.dir``); when it
-    is None it is read with configured_data_dir(). A folder given explicitly (argument,
+    `configured` is grading.toml's ``[data] dir`` (``Config.data.dir``, passed down by
+    the caller; None when unset). A folder given explicitly (argument,
     MNIST_DIR, grading.toml) must hold the files. Only when none is given is the cache
     used, and missing files downloaded into it when `download` is true.
     """
@@ -210,7 +196,6 @@ def _choose_folder(data_dir: Path | None, configured: Path | None) -> tuple[Path
     if os.environ.get("MNIST_DIR"):
         env = os.environ["MNIST_DIR"]
         return Path(env).expanduser().resolve(), f"MNIST_DIR={env}"
-    configured = configured if configured is not None else configured_data_dir()
     if configured is not None:
         return Path(configured).resolve(), f"grading.toml [data] dir = {configured}"
     return cache_dir().resolve(), None

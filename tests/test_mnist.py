@@ -1,27 +1,24 @@
-"""Tests of autograder/mnist.py: IDX parsing, checksums, folder lookup, downloads, loading.
+"""Tests of autograder/mnist.py: IDX parsing, folder lookup, checksums, loading.
 
-Nothing here touches the network: an autouse fixture makes urllib.request.urlopen fail,
-and downloads are exercised with an in-process fake mirror. Most tests use tiny IDX files
-written here (with FILES patched to describe them); the real-file tests need MNIST_DIR.
+Nothing here touches the network: an autouse fixture makes urllib.request.urlopen fail
+(downloads are tested in test_mnist_download.py). Most tests use tiny IDX files
+(mnist_fakes.py, with FILES patched to describe them); the real-file tests need MNIST_DIR.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import os
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pytest
+from mnist_fakes import N_TRAIN, flipped, idx, images_idx, isolate, labels_idx, tiny_files
 
 from autograder import config, mnist
 from autograder.errors import UserError
-from autograder.mnist import MnistError, MnistFile, find_mnist_dir, load_mnist, read_idx
+from autograder.mnist import MnistError, find_mnist_dir, load_mnist, read_idx
 
 REAL_DIR = Path(os.environ["MNIST_DIR"]).resolve() if os.environ.get("MNIST_DIR") else None
 needs_real_files = pytest.mark.skipif(
@@ -29,26 +26,16 @@ needs_real_files = pytest.mark.skipif(
     reason="MNIST_DIR is unset: point it at the four official MNIST files "
     "(CI: MNIST_DIR=../shared/mnist) to run the real-file tests",
 )
-configured_data_dir = mnist.configured_data_dir  # the original, before `isolated` patches it
-N_TRAIN, N_TEST = 50, 3
 
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No network, no MNIST_DIR, no grading.toml data dir, a fresh cache folder per test."""
-
-    def no_network(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test tried to use the network")
-
-    monkeypatch.setattr(urllib.request, "urlopen", no_network)
-    monkeypatch.delenv("MNIST_DIR", raising=False)
-    monkeypatch.setenv("MNIST_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(mnist, "configured_data_dir", lambda: None)
+    isolate(monkeypatch, tmp_path)
 
 
-def idx(magic: int, dims: tuple[int, ...], body: bytes) -> bytes:
-    """The uncompressed bytes of an IDX file: magic, one 4-byte size per dim, then body."""
-    return b"".join(n.to_bytes(4, "big") for n in (magic, *dims)) + body
+@pytest.fixture
+def tiny(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    return tiny_files(monkeypatch)
 
 
 def write_gz(path: Path, raw: bytes) -> Path:
@@ -56,41 +43,11 @@ def write_gz(path: Path, raw: bytes) -> Path:
     return path
 
 
-def images_idx(n: int, seed: int = 0) -> bytes:
-    """n random 28x28 images whose first pixel is the example's index (so rows are ids)."""
-    pixels = np.random.default_rng(seed).integers(0, 256, (n, 784), dtype=np.uint8)
-    pixels[:, 0] = np.arange(n)
-    return idx(2051, (n, 28, 28), pixels.tobytes())
-
-
-def labels_idx(n: int) -> bytes:
-    return idx(2049, (n,), (np.arange(n) % 10).astype(np.uint8).tobytes())
-
-
-@pytest.fixture
-def tiny(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """Four tiny valid MNIST .gz files (50 train, 3 test examples); FILES now describes them."""
-    blobs: dict[str, bytes] = {}
-    for (images, labels), n in zip(mnist.SPLITS.values(), (N_TRAIN, N_TEST), strict=True):
-        blobs[images] = gzip.compress(images_idx(n))
-        blobs[labels] = gzip.compress(labels_idx(n))
-    table = tuple(
-        MnistFile(name, len(b), hashlib.sha256(b).hexdigest()) for name, b in blobs.items()
-    )
-    monkeypatch.setattr(mnist, "FILES", table)
-    return blobs
-
-
 def fill(folder: Path, blobs: dict[str, bytes]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in blobs.items():
         (folder / name).write_bytes(data)
     return folder
-
-
-def flipped(data: bytes) -> bytes:
-    """The same bytes with the last one changed: same size, different SHA-256."""
-    return data[:-1] + bytes([data[-1] ^ 0xFF])
 
 
 # ---- parsing IDX ---------------------------------------------------------------------------
@@ -194,14 +151,13 @@ def test_lookup_order_is_argument_env_grading_toml_cache(
     assert found == folders[winner]
 
 
-def test_grading_toml_data_dir_is_used_when_the_caller_passes_none(
+def test_grading_toml_data_dir_is_what_the_caller_passes_as_configured(
     tiny: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "grading.toml").write_text('[data]\ndir = "data"\n', encoding="utf-8")
     fill(tmp_path / "data", tiny)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(mnist, "configured_data_dir", configured_data_dir)
-    assert find_mnist_dir() == tmp_path / "data"
+    assert find_mnist_dir(configured=config.configured_data_dir()) == tmp_path / "data"
 
 
 def test_a_missing_grading_toml_is_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -209,7 +165,7 @@ def test_a_missing_grading_toml_is_not_an_error(monkeypatch: pytest.MonkeyPatch)
         raise config.ConfigError("no grading.toml")
 
     monkeypatch.setattr(config, "find_config", no_config)
-    assert configured_data_dir() is None
+    assert config.configured_data_dir() is None
 
 
 @pytest.mark.parametrize("source", ["--data", "MNIST_DIR", "grading.toml"])
@@ -276,101 +232,6 @@ def test_real_files_match_the_published_checksums() -> None:
     assert REAL_DIR is not None
     assert find_mnist_dir(REAL_DIR) == REAL_DIR
     assert {f.name for f in mnist.FILES} == {n for pair in mnist.SPLITS.values() for n in pair}
-
-
-# ---- downloading ----------------------------------------------------------------------------
-
-
-class CutStream(io.BytesIO):
-    """A response that delivers half its bytes, then the connection drops."""
-
-    def __init__(self, data: bytes, seen: list[list[str]], folder: Path) -> None:
-        super().__init__(data[: len(data) // 2])
-        self.seen, self.folder = seen, folder
-
-    def read(self, size: int | None = -1) -> bytes:
-        chunk = super().read(size)
-        if not chunk:
-            self.seen.append(sorted(p.name for p in self.folder.iterdir()))
-            raise ConnectionResetError("connection reset by peer")
-        return chunk
-
-
-@dataclass
-class FakeMirrors:
-    """An in-process stand-in for open_url: mirror i is "ok", "corrupt", "cut" or "down"."""
-
-    blobs: dict[str, bytes]
-    behaviours: tuple[str, ...]
-    calls: list[str] = field(default_factory=list)
-    seen_at_cut: list[list[str]] = field(default_factory=list)  # the cache's files, when cut
-
-    def __call__(self, url: str, timeout: float) -> io.BytesIO:
-        self.calls.append(url)
-        mirror, name = url.rsplit("/", 1)
-        how = self.behaviours[mnist.MIRRORS.index(mirror + "/")]
-        if how == "down":
-            raise urllib.error.URLError("no route to host")
-        if how == "cut":
-            return CutStream(self.blobs[name], self.seen_at_cut, mnist.cache_dir())
-        return io.BytesIO(flipped(self.blobs[name]) if how == "corrupt" else self.blobs[name])
-
-
-def use_mirrors(
-    monkeypatch: pytest.MonkeyPatch, tiny: dict[str, bytes], *behaviours: str
-) -> FakeMirrors:
-    mirrors = FakeMirrors(tiny, behaviours)
-    monkeypatch.setattr(mnist, "open_url", mirrors)
-    return mirrors
-
-
-def test_missing_files_are_downloaded_into_the_cache(
-    tiny: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    mirrors = use_mirrors(monkeypatch, tiny, "ok", "ok")
-    X, y = load_mnist("test")
-    assert X.shape == (N_TEST, 784) and y.tolist() == [0, 1, 2]
-    assert sorted(p.name for p in mnist.cache_dir().iterdir()) == sorted(tiny)
-    assert mirrors.calls == [mnist.MIRRORS[0] + name for name in tiny]
-
-
-def test_corrupt_mirror_falls_back_to_the_next(
-    tiny: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    mirrors = use_mirrors(monkeypatch, tiny, "corrupt", "ok")
-    assert find_mnist_dir() == mnist.cache_dir()
-    first = "train-images-idx3-ubyte.gz"
-    assert mirrors.calls[:2] == [mnist.MIRRORS[0] + first, mnist.MIRRORS[1] + first]
-    assert sorted(p.name for p in mnist.cache_dir().iterdir()) == sorted(tiny)
-
-
-def test_download_cut_mid_stream_leaves_no_partial_file_and_uses_the_next_mirror(
-    tiny: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    mirrors = use_mirrors(monkeypatch, tiny, "cut", "ok")
-    find_mnist_dir()
-    assert mirrors.seen_at_cut[0] == [
-        f"train-images-idx3-ubyte.gz.part-{os.getpid()}"
-    ]  # it was written
-    assert sorted(p.name for p in mnist.cache_dir().iterdir()) == sorted(tiny)  # and removed
-
-
-def test_when_every_mirror_fails_the_message_lists_each_and_the_manual_route(
-    tiny: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    use_mirrors(monkeypatch, tiny, "cut", "down")
-    with pytest.raises(MnistError, match="could not download train-images-idx3-ubyte.gz") as err:
-        find_mnist_dir()
-    message = str(err.value)
-    assert f"{mnist.MIRRORS[0]}train-images-idx3-ubyte.gz: connection reset" in message
-    assert f"{mnist.MIRRORS[1]}train-images-idx3-ubyte.gz: <urlopen error no route" in message
-    assert "by hand" in message and "MNIST_DIR" in message
-    assert list(mnist.cache_dir().iterdir()) == []  # no partial file left behind
-
-
-def test_tests_never_reach_the_network() -> None:
-    with pytest.raises(AssertionError, match="network"):
-        mnist.open_url(mnist.MIRRORS[0] + "t10k-labels-idx1-ubyte.gz", 1.0)
 
 
 # ---- loading ----------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from autograder.mnist import load_mnist
 
 Array = npt.NDArray[Any]
 
-VALIDATION_SIZE = NET_VALIDATION_SIZE
 """The net trains on the first 55,000 training images and validates on the last 5,000."""
 KNN_BATCH = 250
 """Test rows per compute_distances call: 250 x 60,000 float64 distances take 120 MB."""
@@ -138,13 +137,13 @@ def evaluate_linear_svm(module: Any, data: MnistData, *, progress: bool = False)
 
 
 def evaluate_neural_net(module: Any, data: MnistData, *, progress: bool = False) -> Evaluation:
-    """Train on the first 55,000 training images, validating on the last VALIDATION_SIZE,
+    """Train on the first 55,000 training images, validating on the last NET_VALIDATION_SIZE,
     with module.HYPERPARAMS (hidden_dim goes to init_params), test on 10,000."""
     settings = dict(module.HYPERPARAMS)
     if "hidden_dim" not in settings:
         raise ValueError("neural_net.HYPERPARAMS has no hidden_dim: add the hidden layer's size")
     train_settings = {name: value for name, value in settings.items() if name != "hidden_dim"}
-    split = len(data.y_train) - VALIDATION_SIZE
+    split = len(data.y_train) - NET_VALIDATION_SIZE
     num_classes = int(np.max(data.y_train)) + 1
     seed = int(settings.get("seed", 0))
     params = module.init_params(

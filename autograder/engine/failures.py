@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import pytest
@@ -12,17 +14,48 @@ import pytest
 _stopping = threading.Event()
 
 
+def interrupt_on(
+    signums: Sequence[int],
+    *,
+    seen: list[int] | None = None,
+    stopping: threading.Event | None = None,
+) -> dict[int, Any]:
+    """Make each signal of `signums` raise KeyboardInterrupt, as Ctrl-C does, after
+    appending it to `seen` and setting `stopping` (when given); return the handlers it
+    replaced. Call it from the main thread (only that one may set handlers)."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        if seen is not None:
+            seen.append(signum)
+        if stopping is not None:
+            stopping.set()
+        raise KeyboardInterrupt
+
+    return {signum: signal.signal(signum, interrupt) for signum in signums}
+
+
 def stop_on_signals() -> None:
     """Make SIGTERM and SIGINT stop grading like Ctrl-C, even inside student code (which
     otherwise turns every exception it raises into a failed test): pytest ends the run
     and the tests graded so far are kept."""
+    interrupt_on((signal.SIGTERM, signal.SIGINT), stopping=_stopping)
 
-    def stop(signum: int, frame: Any) -> None:
-        _stopping.set()
-        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+@contextmanager
+def signals_interrupt(*signums: int) -> Iterator[list[int]]:
+    """Within it, each of `signums` raises KeyboardInterrupt like Ctrl-C (interrupt_on);
+    yields the list of the signals received; the handlers before it are put back at its
+    end. Outside the main thread it changes nothing."""
+    seen: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+    before = interrupt_on(signums, seen=seen)
+    try:
+        yield seen
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 class PartialCredit(Exception):

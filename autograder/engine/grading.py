@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import platform
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from autograder.engine.results import Grade
 from autograder.errors import UserError
 
 GRADED = Path(__file__).resolve().parents[1] / "graded"
-"""The graded tests: one module per part, test_<part>.py."""
+"""The graded tests: one folder per part, graded/<part>/test_*.py."""
 
 
 class GraderError(Exception):
@@ -56,11 +57,7 @@ def grade(
         config, submission, parts=parts, visible_only=visible_only, fast=fast, data=data
     )
     args = [
-        *(
-            str(path)
-            for part in PARTS
-            if part in parts and (path := GRADED / f"test_{part}.py").is_file()
-        ),
+        *(str(path) for path in graded_files(config, parts)),
         f"--rootdir={GRADED}",
         "-c",
         str(GRADED / "pytest.ini"),
@@ -91,6 +88,25 @@ def grade(
     ):
         raise GraderError(f"pytest exited with {code!r}:\n{log.getvalue()[-4000:]}")
     return result
+
+
+def graded_files(config: Config, parts: tuple[str, ...]) -> list[Path]:
+    """The graded test files of `parts`, part by part in PARTS order; within a part, in
+    the order grading.toml lists their first test (then by name), so that the tests run in
+    grading.toml's order as long as each file keeps that order."""
+    order = {key: index for index, key in enumerate(config.tests)}
+
+    def position(path: Path) -> tuple[int, str]:
+        names = re.findall(r"^def test_(\w+)", path.read_text(encoding="utf-8"), re.M)
+        keys = [order.get(f"{path.parent.name}.{name}", len(order)) for name in names]
+        return min(keys, default=len(order)), path.name
+
+    return [
+        path
+        for part in PARTS
+        if part in parts
+        for path in sorted((GRADED / part).glob("test_*.py"), key=position)
+    ]
 
 
 def run_info(config: Config) -> dict[str, Any]:

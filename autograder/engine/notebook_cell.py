@@ -1,8 +1,8 @@
 """The grading call of the nbgrader notebook's test cells: ``grade_part("knn")``.
 
-It ships with the engine (the student handout, Gradescope's zip), runs the autograder on
-one part in a subprocess and returns the part's score, which nbgrader takes as the test
-cell's partial credit. The notebooks themselves are built by autograder.instructor.release.walkthrough.
+It ships with the engine (the student handout, Gradescope's zip), runs the autograder on one part in
+a subprocess and returns the part's score, which nbgrader takes as the test cell's partial credit.
+The notebooks themselves are built by autograder.instructor.release.walkthrough.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """How graded tests see a submission: its parts, whose functions run in a worker.
 
-A graded test never runs student code: it calls ``knn.compute_distances(...)`` on a
-Part, which sends the arguments (plain data) to the run's worker process
-(autograder.sandbox.launcher, autograder.sandbox.worker) and returns the value that comes back. A Part
+A graded test never runs student code: it calls ``knn.compute_distances(...)`` on a Part, which
+sends the arguments (plain data) to the run's worker process (autograder.sandbox.launcher,
+autograder.sandbox.worker) and returns the value that comes back. A Part
 
 - fails the test with a message saying what to fix when the module did not import, or
   has no such function;

@@ -1,8 +1,9 @@
 """A student's feedback page for a Grade: HTML (self-contained), Markdown and PNG figures.
 
 The grading layer returns numbers (autograder.engine.grading.Grade, whose outcomes carry the
-evidence of autograder.engine.evidence); autograder.feedback.figures draws arrays; this module picks
-what to show and renders it. Tests whose visibility is not "visible" never appear by
+evidence of autograder.engine.evidence); autograder.feedback.figures and grading_figures
+draw arrays; autograder.feedback.html is the page's scaffold; this module picks what to
+show and renders it. Tests whose visibility is not "visible" never appear by
 name, and their evidence is not drawn: each part shows them as one line of points.
 Nothing on the page depends on when it was written, so the same grade gives the same
 files.
@@ -10,8 +11,6 @@ files.
 
 from __future__ import annotations
 
-import base64
-import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from matplotlib.figure import Figure
 from autograder.contract import BY_NAME, PARTS
 from autograder.engine import evidence
 from autograder.engine.results import Grade, Outcome
-from autograder.feedback import figures, report
+from autograder.feedback import figures, grading_figures, html, report
 
 __all__ = ["write_feedback"]
 
@@ -167,7 +166,8 @@ def _timing(grade: Grade) -> list[Shown]:
     if not visible:
         return []
     names = [_short(f"{o.spec.part}: {report.title(o)}") for o in visible]
-    fig = figures.time_budget(names, [o.seconds for o in visible], [o.spec.budget for o in visible])
+    seconds, budgets = [o.seconds for o in visible], [o.spec.budget for o in visible]
+    fig = grading_figures.time_budget(names, seconds, budgets)
     caption = "Seconds each visible test took against its time budget (hidden tests left out)"
     return [_shown("timing", caption, fig)]
 
@@ -184,48 +184,32 @@ def _shown(stem: str, caption: str, fig: Figure) -> Shown:
 
 # -- rendering --------------------------------------------------------------------------
 
-STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
-table{border-collapse:collapse;width:100%;font-size:.9em}td,th{border:1px solid #ccc;
-padding:.3em .5em;text-align:left;vertical-align:top}pre{margin:0;white-space:pre-wrap}
-.passed{color:#176117}.failed,.error{color:#b00}.partial{color:#a60}.note{color:#666}
-figure{margin:1em 0}img{max-width:100%}"""
-
 
 def _html(grade: Grade, heading: str, sections: list[Section], timing: list[Shown]) -> str:
     e = html.escape
     out = [
-        f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{e(heading)}"
-        f"</title><style>{STYLE}</style></head><body><h1>{e(heading)}</h1>",
         f"<p><strong>Total: {_pts(grade.score)} / {_pts(grade.max_score)} points</strong>"
         f"</p><ul>{''.join(f'<li>{e(s.heading)}</li>' for s in sections)}</ul>",
         f"<p class='note'>{e(_metadata(grade))}</p>",
     ]
     for section in sections:
-        out.append(
-            f"<h2>{e(section.heading)}</h2><table><tr><th>test</th><th>status</th>"
-            "<th>points</th><th>seconds</th><th>message</th></tr>"
-        )
-        for o in section.visible:
-            out.append(
-                f"<tr><td>{e(report.title(o))}</td><td class='{o.status}'>{o.status}</td>"
-                f"<td>{_pts(o.points * o.fraction)} / {_pts(o.points)}</td>"
-                f"<td>{o.seconds:.2f}</td><td><pre>{e(_lines(o.message))}</pre></td></tr>"
-            )
-        out.append("</table>")
+        rows = [
+            [
+                html.cell(report.title(o)),
+                html.cell(o.status, css=o.status),
+                html.cell(f"{_pts(o.points * o.fraction)} / {_pts(o.points)}"),
+                html.cell(f"{o.seconds:.2f}"),
+                html.cell(_lines(o.message), pre=True),
+            ]
+            for o in section.visible
+        ]
+        header = ("test", "status", "points", "seconds", "message")
+        out.append(f"<h2>{e(section.heading)}</h2>" + html.table(header, rows))
         out += [f"<p>{e(line)}</p>" for line in _hidden_line(section)]
         out += [f"<p class='note'>{e(note)}</p>" for note in section.notes]
-        out += [_img(shown) for shown in section.shown]
-    out += ["<h2>Time used</h2>", *(_img(shown) for shown in timing), "</body></html>\n"]
-    return "\n".join(out)
-
-
-def _img(shown: Shown) -> str:
-    data = base64.b64encode(shown.png).decode("ascii")
-    caption = html.escape(shown.caption)
-    return (
-        f"<figure><img src='data:image/png;base64,{data}' alt='{caption}'>"
-        f"<figcaption>{caption}</figcaption></figure>"
-    )
+        out += [html.figure(shown.png, shown.caption) for shown in section.shown]
+    out += ["<h2>Time used</h2>", *(html.figure(s.png, s.caption) for s in timing)]
+    return html.page(heading, out)
 
 
 def _markdown(grade: Grade, heading: str, sections: list[Section], timing: list[Shown]) -> str:

@@ -1,4 +1,5 @@
-"""Reports of a Grade: the terminal report, Gradescope's results.json, written atomically.
+"""Reports of a Grade: the terminal report, Gradescope's results.json, written atomically
+(write_atomic, the one atomic writer of the autograder's files).
 
 The grading layer returns numbers (autograder.engine.grading.Grade); this layer only renders.
 """
@@ -144,13 +145,18 @@ def grader_failure(error: BaseException, seconds: float) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write `data` to `path` atomically: a temporary file beside it, then a rename."""
+    """Write `data` to `path` as indented JSON, atomically (write_atomic)."""
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write `data` (text as UTF-8, newlines unchanged) to `path` atomically: a temporary
+    file of a unique name beside it (its folder made if missing), then a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2)
-            stream.write("\n")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -14,8 +14,9 @@ from types import TracebackType
 import numpy as np
 
 from autograder.config import Config
+from autograder.contract import NET_VALIDATION_SIZE
 from autograder.engine import evidence
-from autograder.engine.evaluate import EVALUATORS, VALIDATION_SIZE, Evaluation, MnistData, TooSlow
+from autograder.engine.evaluate import EVALUATORS, Evaluation, MnistData, TooSlow
 from autograder.engine.evidence import WRONG_SHOWN
 from autograder.engine.failures import PartialCredit, fail
 from autograder.engine.parts import Part
@@ -66,8 +67,8 @@ def mnist_accuracy(
         except TooSlow as error:
             fail(f"too slow: {error}. Vectorise: no Python loop over examples.")
     n_train = len(data.y_train)
-    if part == "neural_net":  # evaluate.py validates on the last VALIDATION_SIZE images
-        n_train -= VALIDATION_SIZE
+    if part == "neural_net":  # evaluate.py validates on the last NET_VALIDATION_SIZE images
+        n_train -= NET_VALIDATION_SIZE
     sizes = f"{n_train:,} training and {len(data.y_test):,} test images"
     figures = (
         f"test accuracy {result.accuracy:.2%} (full credit from {spec.required:.1%}) on "

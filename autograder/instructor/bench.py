@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_info
 
-from autograder.config import find_config
-from autograder.engine.evaluate import EVALUATORS, VALIDATION_SIZE, Evaluation, MnistData
+from autograder.config import load_config
+from autograder.contract import NET_VALIDATION_SIZE
+from autograder.engine.evaluate import EVALUATORS, Evaluation, MnistData
 from autograder.submission import load_part
 
 
@@ -116,10 +117,10 @@ def flops(part: str, settings: dict[str, Any], *, D: int = 784, C: int = 10) -> 
     if part == "linear_svm":
         return iters * 4.0 * batch * D * C  # scores, then dW
     H = int(settings["hidden_dim"])
-    n_fit = n_train - VALIDATION_SIZE
+    n_fit = n_train - NET_VALIDATION_SIZE
     epochs = iters // max(n_fit // batch, 1)
     per_step = 4.0 * batch * D * H + 6.0 * batch * H * C  # forward, dW2, dhidden, dW1
-    per_epoch = 2.0 * (VALIDATION_SIZE + 1000) * (D * H + H * C)  # the two accuracies
+    per_epoch = 2.0 * (NET_VALIDATION_SIZE + 1000) * (D * H + H * C)  # the two accuracies
     return iters * per_step + epochs * per_epoch
 
 
@@ -137,8 +138,9 @@ def _run_worker(part: str, data: Path | None) -> dict[str, Any]:
 
 def _worker(part: str, data: Path | None) -> None:
     """Evaluate one part of solutions/ and print its figures as one JSON line."""
-    mnist = MnistData.load(data)
-    module = load_part(find_config().parent / "solutions", part)
+    config = load_config()
+    mnist = MnistData.load(data, configured=config.data.dir)
+    module = load_part(config.root / "solutions", part)
     result: Evaluation = EVALUATORS[part](module, mnist)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     figures = {

@@ -47,7 +47,8 @@ def apply(bug: Bug, solutions: Path, target: Path) -> Path:
         found = "does not occur" if count == 0 else f"occurs {count} times"
         raise BugError(
             f"bug {bug.name}: its snippet {bug.old.strip().splitlines()[0]!r}... {found} in "
-            f"{source} (it must occur exactly once): update the catalogue in autograder/instructor/bugs.py"
+            f"{source} (it must occur exactly once): update the catalogue in "
+            "autograder/instructor/bugs.py"
         )
     shutil.copytree(solutions, target, ignore=shutil.ignore_patterns("__pycache__"))
     patched = target / f"{bug.part}.py"

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograder.config import find_config
+from autograder.config import load_config
 from autograder.engine.evaluate import EVALUATORS, MnistData
 from autograder.submission import load_part
 
 
 def main(data: Path | None = None, parts: Sequence[str] | None = None) -> int:
     """Evaluate each part of solutions/ with its own K/HYPERPARAMS; print the accuracies."""
-    solutions = find_config().parent / "solutions"
+    config = load_config()
+    solutions = config.root / "solutions"
     print("Loading MNIST (60,000 training and 10,000 test images)...", flush=True)
-    mnist = MnistData.load(data)
+    mnist = MnistData.load(data, configured=config.data.dir)
     results = []
     for part in parts or EVALUATORS:
         print(f"\n== {part} ==", flush=True)

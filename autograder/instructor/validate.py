@@ -32,8 +32,6 @@ from autograder.instructor.bugs import BUGS, Bug, apply
 
 __all__ = ["BugResult", "Run", "GradedTest", "Validation", "grade", "main", "table", "validate"]
 
-ROOT = Path(__file__).resolve().parents[2]
-"""The checkout: solutions/, assignment/ and the autograder package run from here."""
 GRADE_TIMEOUT = 3600.0
 """Seconds one grading subprocess may take before it counts as crashed."""
 CRASHES = ("autograder error", "the test could not use what the code returned")
@@ -150,7 +148,13 @@ class Validation:
 
 
 def grade(
-    folder: Path, results: Path, *, parts: Sequence[str], fast: bool, config: Path | None
+    folder: Path,
+    results: Path,
+    *,
+    parts: Sequence[str],
+    fast: bool,
+    config: Path | None,
+    root: Path,
 ) -> Run:
     """Grade `folder` in a ``python -m autograder grade`` subprocess; read its results.json."""
     command = [sys.executable, "-m", "autograder", "grade", str(folder), "--results", str(results)]
@@ -159,7 +163,7 @@ def grade(
     start = time.perf_counter()
     try:
         process = subprocess.run(
-            command, cwd=ROOT, capture_output=True, text=True, timeout=GRADE_TIMEOUT
+            command, cwd=root, capture_output=True, text=True, timeout=GRADE_TIMEOUT
         )
     except subprocess.TimeoutExpired:
         return Run((), f"grading took over {GRADE_TIMEOUT:g} s", time.perf_counter() - start)
@@ -192,7 +196,8 @@ def validate(
     graded (and, unless `bugs` is given, the catalogue); `progress` hears each result."""
     start = time.perf_counter()
     config = config.resolve() if config else None
-    specs = load_config(config).tests.values()
+    settings = load_config(config)
+    root, specs = settings.root, settings.tests.values()
     graded = tuple(
         p for p in PARTS if (parts is None or p in parts) and any(s.part == p for s in specs)
     )
@@ -206,11 +211,11 @@ def validate(
         work = Path(temporary)
         folders = {bug.name: work / bug.name for bug in checked}
         for bug in checked:
-            apply(bug, ROOT / "solutions", folders[bug.name])
+            apply(bug, root / "solutions", folders[bug.name])
 
         def run(folder: Path, label: str, parts: Sequence[str], fast: bool) -> Run:
             results = work / f"{label}-{'-'.join(parts)}.json"
-            return grade(folder, results, parts=parts, fast=fast, config=config)
+            return grade(folder, results, parts=parts, fast=fast, config=config, root=root)
 
         def run_bug(bug: Bug) -> BugResult:
             folder, others = folders[bug.name], [p for p in graded if p != bug.part]
@@ -223,8 +228,8 @@ def validate(
             return BugResult(bug, result, graded)
 
         with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
-            reference = pool.submit(run, ROOT / "solutions", "reference", graded, fast)
-            stubs = pool.submit(run, ROOT / "assignment", "stubs", graded, fast)
+            reference = pool.submit(run, root / "solutions", "reference", graded, fast)
+            stubs = pool.submit(run, root / "assignment", "stubs", graded, fast)
             futures = [pool.submit(run_bug, bug) for bug in checked]
             for done, future in enumerate(as_completed(futures), 1):
                 if progress:

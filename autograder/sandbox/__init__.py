@@ -1,0 +1,1 @@
+"""The sandbox: where submission code runs, in a locked-down worker process."""

@@ -3,7 +3,7 @@
 The worker's own limit (RLIMIT_DATA) gives a clean MemoryError for ordinary arrays, but
 shared mappings and child processes escape it. As root, where the kernel offers a
 memory controller (cgroup v1 or v2), the sandbox also puts its workers into a cgroup of
-their own, capped a margin above that limit (sandbox.CGROUP_MARGIN_MB): past the cap
+their own, capped a margin above that limit (launcher.CGROUP_MARGIN_MB): past the cap
 the kernel kills the worker, and the grader reports the test as over its memory limit.
 Elsewhere `create` returns None and the run goes on with the rlimit alone.
 benchmarks/grading_memory.py uses the same class to measure a whole run.

@@ -8,24 +8,22 @@ locked itself down (autograder.sandbox.worker) and answers requests over two pip
 
 Nothing survives: `Sandbox.stop()` (and `close()`) kill every process of the worker's
 user (as root), or every descendant of the worker and every orphan the grader inherited
-as a child subreaper (otherwise), including processes that called setsid.
+as a child subreaper (otherwise), including processes that called setsid; finding and
+ending them, and claiming the user, is autograder.sandbox.processes's part.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import os
 import select
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -33,11 +31,9 @@ from typing import IO, Any
 import numpy as np
 
 import autograder
-from autograder.sandbox import wire
+from autograder.sandbox import processes, wire
 from autograder.sandbox.cgroup import MemoryCgroup
 
-UIDS = range(61_000, 62_000)
-"""User ids the workers of concurrent runs (grade-all) run as when the grader is root."""
 COPY_LIMIT_MB = 50
 """Largest submission folder copied into the sandbox."""
 CGROUP_MARGIN_MB = 256
@@ -123,12 +119,15 @@ class Sandbox:
         self.uid: int | None = None
         self._lock: IO[str] | None = None
         if os.geteuid() == 0:
-            self.uid, self._lock = _claim_user()
+            try:
+                self.uid, self._lock = processes.claim_user()
+            except processes.UnsafeLocks as error:
+                raise StartFailed(str(error)) from None
         self.workers = 0
         self.about: dict[str, Any] = {}  # the last worker's isolation, versions, BLAS
         self.current: Worker | None = None
-        self._children_before = {pid for pid, _, _ in processes(parent=os.getpid())}
-        _become_subreaper()
+        self._children_before = {pid for pid, _, _ in processes.table(parent=os.getpid())}
+        processes.become_subreaper()
         self.cgroup = MemoryCgroup.create(f"autograder-{self.root.name}")
         self.memory_limit(limits.memory_mb)
         self._oom_kills = 0
@@ -234,7 +233,7 @@ class Sandbox:
         if worker is not None:
             with contextlib.suppress(ProcessLookupError):
                 worker.process.kill()
-        self._kill_leftovers(worker)
+        processes.end_all(lambda: self._suspects(worker))
         if worker is not None:
             worker.process.wait()
             # Closed only now: a close flushes, and a full pipe nobody reads blocks forever.
@@ -258,32 +257,9 @@ class Sandbox:
         """The run's processes still alive (none after stop())."""
         return [pid for pid, _, _ in self._suspects(None)]
 
-    def _kill_leftovers(self, worker: Worker | None) -> None:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            _reap([pid for pid, _, _ in processes(parent=os.getpid(), zombies=True)])
-            suspects = self._suspects(worker)
-            if not suspects:
-                return
-            for pid, _, _ in suspects:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.01)
-            _reap([pid for pid, _, _ in suspects])
-
-    def _suspects(self, worker: Worker | None) -> list[tuple[int, int, int]]:
-        table = processes()
-        if self.uid is not None:  # every process of the run's own user
-            return [entry for entry in table if entry[2] == self.uid]
-        me, known = os.getpid(), self._children_before
-        roots = {pid for pid, ppid, _ in table if ppid == me and pid not in known}
-        if worker is not None:
-            roots.add(worker.pid)
-        found, frontier = set(), set(roots)
-        while frontier:
-            found |= frontier
-            frontier = {pid for pid, ppid, _ in table if ppid in frontier} - found
-        return [entry for entry in table if entry[0] in found and entry[0] != me]
+    def _suspects(self, worker: Worker | None) -> list[processes.Entry]:
+        pid = None if worker is None else worker.pid
+        return processes.of_run(self.uid, self._children_before, pid)
 
 
 _FLAGS = ("-s", "-P", "-B") if sys.version_info >= (3, 11) else ("-I", "-B")
@@ -296,13 +272,10 @@ _BOOTSTRAP = (
 """Imports the worker from the grader's own folder, which it then leaves off the path."""
 
 _THREAD_VARIABLES = (
-    "OPENBLAS_NUM_THREADS",
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "BLIS_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
+    "OPENBLAS_NUM_THREADS OMP_NUM_THREADS MKL_NUM_THREADS BLIS_NUM_THREADS "
+    "VECLIB_MAXIMUM_THREADS NUMEXPR_NUM_THREADS"
+).split()
+"""The BLAS and OpenMP libraries' thread counts, set in the worker's environment."""
 
 
 def _readable() -> list[Path]:
@@ -341,58 +314,3 @@ def _copy(source: Path, target: Path, uid: int | None) -> None:
             os.chown(folder, uid, uid)
             for name in files:
                 os.chown(Path(folder) / name, uid, uid)
-
-
-def _claim_user() -> tuple[int, IO[str]]:
-    """A user id no other run on this machine uses (a lock file held for the run)."""
-    folder = Path("/tmp/autograder-users")  # fixed: every run on the machine sees it
-    folder.mkdir(mode=0o700, exist_ok=True)
-    status = folder.lstat()
-    if not stat.S_ISDIR(status.st_mode) or status.st_uid != 0 or status.st_mode & 0o022:
-        raise StartFailed(f"{folder} must be a folder of root's that only root can write")
-    for uid in UIDS:
-        path = folder / f"{uid}.lock"
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        lock = os.fdopen(descriptor, "r+")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
-            continue
-        return uid, lock
-    raise RuntimeError(f"every worker user id {UIDS.start}-{UIDS.stop - 1} is in use")
-
-
-def processes(parent: int | None = None, zombies: bool = False) -> list[tuple[int, int, int]]:
-    """(pid, parent pid, real uid) of every live process (of `parent`'s children only;
-    zombies only, with `zombies`)."""
-    table = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{name}/status") as status:
-                uid = next(line for line in status if line.startswith("Uid:")).split()[1]
-        except (OSError, StopIteration, IndexError):
-            continue  # it ended meanwhile
-        if (fields[0] == "Z") != zombies:
-            continue
-        if parent is None or int(fields[1]) == parent:
-            table.append((int(name), int(fields[1]), int(uid)))
-    return table
-
-
-def _become_subreaper() -> None:
-    """Orphans of the workers (setsid or not) become this process's children, not
-    init's, so they can be found and ended."""
-    if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-
-
-def _reap(pids: list[int]) -> None:
-    """Collect the killed orphans the grader inherited (zombies otherwise)."""
-    for pid in pids:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)

@@ -13,8 +13,9 @@ Decoding checks everything: dtypes are numeric or bool (no object, no structured
 dtype), sizes are bounded, nesting is bounded, tags are known. Arrays decoded by the
 grader are fresh writable arrays; arrays decoded by a worker are read-only.
 
-Self-contained (standard library and numpy): the worker imports this file by path,
-never the autograder package.
+Standard library and numpy only, no other module of the autograder package: both sides
+import it as autograder.sandbox.wire (the worker before its lockdown, through the lazy
+autograder/__init__.py, which loads nothing else).
 """
 
 from __future__ import annotations

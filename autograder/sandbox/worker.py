@@ -1,31 +1,26 @@
 """The worker: the only process that imports and runs a submission's code.
 
-Started by autograder.sandbox.launcher (``python -s -P -B -c <bootstrap> GRADER_DIR IN OUT``) in
-a private copy of the submission, with a scrubbed environment. Its first message (setup)
-says how to lock itself down; it does so before any submission code runs:
-
-1. imports numpy and the standard-library modules student code may use (a dropped user
-   may not be able to read the Python installation afterwards);
-2. as root: a network namespace of its own (no network), then an unprivileged user;
-3. limits: core files, file size, data memory, processes;
-4. Landlock (Linux 5.13+): reads only the Python installation and the submission copy,
-   writes only the copy, no TCP, no signals or abstract sockets outside itself;
-5. stdout/stderr go to /dev/null (print calls are captured per call, see below); the
-   seeds of `random` and numpy's global generator are set.
+Started by autograder.sandbox.launcher (``python -s -P -B -c <bootstrap> GRADER_DIR IN OUT``)
+in a private copy of the submission, with a scrubbed environment. Its first message (setup)
+says how to lock itself down; it reads the BLAS it loaded, then locks itself down
+(autograder.sandbox.lockdown) before any submission code runs, and answers with what it
+applied, its versions and its seed.
 
 Then it answers requests (autograder.sandbox.wire messages) until its input ends: import a
 part, read a module attribute, call a function. A call's answer carries the value, or
 an error described for the student, and the call's printed output (cut). While a call
 runs, names substituted by the grader call back to it (the grader's own functions never
 come here).
+
+It imports autograder (whose __init__ imports nothing eagerly) and, of the package, only
+autograder.sandbox's wire, imports and lockdown; besides them numpy and the standard
+library: never the grading engine, the configuration or the graded tests.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib
-import importlib.util
 import io
 import os
 import re
@@ -41,16 +36,10 @@ import numpy as np
 
 from autograder.sandbox import wire
 from autograder.sandbox.imports import describe, load_package
+from autograder.sandbox.lockdown import lockdown
 from autograder.sandbox.wire import OUTPUT_LIMIT
 
 PACKAGE = "submission"
-PRELOAD = (
-    "abc bisect collections collections.abc contextlib copy dataclasses encodings.idna enum "
-    "functools gc heapq io itertools json math mmap numbers operator pathlib random re "
-    "signal socket statistics string struct subprocess threading time typing warnings "
-    "numpy.linalg numpy.random numpy.fft numpy.lib.stride_tricks"
-).split()
-"""Modules imported before the lockdown, so that student code can import them after."""
 SHARED_FILE = re.compile(r"[a-z0-9_-]{1,64}\.npy")
 
 
@@ -73,50 +62,6 @@ def main() -> None:
     Session(incoming, outgoing, Path(setup["folder"]), Path(setup["shared"])).serve()
 
 
-# -- lockdown ------------------------------------------------------------------------------
-
-
-def lockdown(setup: dict[str, Any]) -> list[str]:
-    """Apply the setup's isolation; return what was applied (for the results)."""
-    measures = []
-    for name in PRELOAD:
-        importlib.import_module(name)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    if os.geteuid() == 0 and not setup["network"]:
-        if _libc().unshare(0x40000000) == 0:  # CLONE_NEWNET: no interfaces but loopback
-            measures.append("network namespace")
-    megabyte = 2**20
-    limits = {
-        resource.RLIMIT_CORE: 0,
-        resource.RLIMIT_FSIZE: setup["file_mb"] * megabyte,
-        resource.RLIMIT_DATA: setup["memory_mb"] * megabyte,
-    }
-    if setup["uid"] is not None:
-        limits[resource.RLIMIT_NPROC] = setup["processes"]
-    for kind, value in limits.items():
-        resource.setrlimit(kind, (value, value))
-    measures.append("limits")
-    if setup["uid"] is not None and os.geteuid() == 0:
-        os.setgroups([])
-        os.setresgid(setup["uid"], setup["uid"], setup["uid"])
-        os.setresuid(setup["uid"], setup["uid"], setup["uid"])
-        measures.append(f"user {setup['uid']}")
-    libc = _libc()
-    libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid program gives rights back
-    libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG: SIGKILL if the grader dies (after setuid)
-    abi = landlock(setup["readable"], setup["writable"])
-    if abi:
-        measures.append(f"landlock v{abi}")
-    for fd in (0, 1) if setup["debug"] else (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.chdir(setup["folder"])
-    import random
-
-    random.seed(setup["seed"])
-    np.random.seed(setup["seed"])
-    return measures
-
-
 def _blas() -> list[str]:
     """The BLAS libraries numpy loaded and their thread counts (set by the sandbox's
     environment), read before the lockdown."""
@@ -129,57 +74,6 @@ def _blas() -> list[str]:
         for lib in threadpool_info()
         if lib.get("user_api") == "blas"
     ]
-
-
-def _libc() -> Any:
-    return ctypes.CDLL(None, use_errno=True)
-
-
-_FS_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
-_READ = 1 | 4 | 8  # EXECUTE, READ_FILE, READ_DIR
-
-
-class _Ruleset(ctypes.Structure):
-    _fields_ = [
-        ("handled_access_fs", ctypes.c_uint64),
-        ("handled_access_net", ctypes.c_uint64),
-        ("scoped", ctypes.c_uint64),
-    ]
-
-
-class _PathBeneath(ctypes.Structure):
-    _pack_ = 1
-    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
-
-def landlock(readable: list[str], writable: list[str]) -> int:
-    """Restrict this process (and what it starts) to reading `readable` and reading and
-    writing `writable`, with no TCP and no signals or abstract sockets outside; return
-    the Landlock ABI version applied, 0 where the kernel has none."""
-    libc = _libc()
-    syscall = libc.syscall
-    abi = syscall(ctypes.c_long(444), None, ctypes.c_size_t(0), ctypes.c_uint32(1))
-    if abi < 1:
-        return 0
-    fs = _FS_RIGHTS[max(v for v in _FS_RIGHTS if v <= abi)]
-    ruleset = _Ruleset(fs, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)  # TCP; sockets, signals
-    size = 8 if abi < 4 else 16 if abi < 6 else 24
-    fd = syscall(ctypes.c_long(444), ctypes.byref(ruleset), ctypes.c_size_t(size), 0)
-    if fd < 0:
-        raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
-    for paths, rights in ((readable, _READ), (writable, fs)):
-        for path in paths:
-            if not os.path.isdir(path):
-                continue
-            parent = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            rule = _PathBeneath(rights, parent)
-            if syscall(ctypes.c_long(445), fd, 1, ctypes.byref(rule), 0) != 0:
-                raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")
-            os.close(parent)
-    if syscall(ctypes.c_long(446), fd, 0) != 0:
-        raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
-    os.close(fd)
-    return int(abi)
 
 
 # -- serving requests ----------------------------------------------------------------------

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from autograder import cli
-from autograder.engine.evaluate import EVALUATORS, VALIDATION_SIZE, MnistData
+from autograder.contract import NET_VALIDATION_SIZE
+from autograder.engine.evaluate import EVALUATORS, MnistData
 from autograder.instructor import bench
 from autograder.submission import load_part
 
@@ -26,7 +27,7 @@ def blobs(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def small_data() -> MnistData:
-    X_train, y_train = blobs(VALIDATION_SIZE + 600, seed=0)
+    X_train, y_train = blobs(NET_VALIDATION_SIZE + 600, seed=0)
     X_test, y_test = blobs(300, seed=1)
     return MnistData(X_train, y_train, X_test, y_test)
 
@@ -56,7 +57,7 @@ def test_the_neural_net_validates_on_the_last_training_images(small_data: MnistD
 
     def spy(params, X, y, X_val, y_val, **settings):  # type: ignore[no-untyped-def]
         seen.update(train=len(X), val=len(X_val))
-        np.testing.assert_array_equal(X_val, small_data.X_train[-VALIDATION_SIZE:])
+        np.testing.assert_array_equal(X_val, small_data.X_train[-NET_VALIDATION_SIZE:])
         return params, {"loss": [], "train_acc": [], "val_acc": []}
 
     module.train, original = spy, module.train
@@ -64,7 +65,7 @@ def test_the_neural_net_validates_on_the_last_training_images(small_data: MnistD
         EVALUATORS["neural_net"](module, small_data)
     finally:
         module.train = original
-    assert seen == {"train": 600, "val": VALIDATION_SIZE}
+    assert seen == {"train": 600, "val": NET_VALIDATION_SIZE}
 
 
 def test_the_knn_bound_counts_the_distance_matrix_product() -> None:

@@ -1,4 +1,5 @@
-"""Tests of autograder/engine/gradcheck.py: centred differences, relative errors, the check result."""
+"""Tests of autograder/engine/gradcheck.py: centred differences, relative errors, the check
+result."""
 
 from __future__ import annotations
 

@@ -21,9 +21,13 @@ total_points = {total}
 def run(
     pytester: pytest.Pytester, module: str, entries: str, total: float, **options: object
 ) -> tuple[pytest.RunResult, list[Outcome]]:
-    """Run `module` as the warm-up's graded tests with `entries` as its grading.toml."""
+    """Run `module` as the warm-up's graded tests (warmup/test_warmup.py, the layout of
+    autograder/graded/) with `entries` as its grading.toml."""
     path = pytester.makefile(".toml", grading=CONFIG.format(total=total, entries=entries))
-    pytester.makepyfile(test_warmup=module)
+    part = pytester.path / "warmup"
+    part.mkdir(exist_ok=True)
+    (part / "__init__.py").touch()
+    (part / "test_warmup.py").write_text(module)
     folder = pytester.path / "submission"
     folder.mkdir(exist_ok=True)
     (folder / "warmup.py").write_text(

@@ -1,4 +1,5 @@
-"""Tests of the figures (autograder/feedback/figures.py): arrays in, a labelled Figure out."""
+"""Tests of the figures (autograder/feedback/figures.py and grading_figures.py): arrays in, a
+labelled Figure out."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 import numpy as np
 from matplotlib.colors import same_color
 
-from autograder.feedback import figures
+from autograder.feedback import figures, grading_figures
 
 
 def test_every_figure_has_a_title_labelled_axes_and_saves_as_png() -> None:
@@ -19,8 +20,10 @@ def test_every_figure_has_a_title_labelled_axes_and_saves_as_png() -> None:
         figures.gradient_check({"dW": 1e-9, "db": 0.0}, 1e-5),
         figures.hyperparameter_search({"lr=0.1": 0.91, "lr=1": 0.85}),
         figures.confusion_matrix([0, 1, 2], [0, 2, 2], classes=3),
-        figures.score_distribution({"knn": [25.0, 20.5], "total": [90.0, 71.0]}, {"knn": 25}),
-        figures.time_budget(["knn: distances", "knn: mnist"], [0.01, 16.0], [30.0, 240.0]),
+        grading_figures.score_distribution(
+            {"knn": [25.0, 20.5], "total": [90.0, 71.0]}, {"knn": 25}
+        ),
+        grading_figures.time_budget(["knn: distances", "knn: mnist"], [0.01, 16.0], [30.0, 240.0]),
     ]
     for fig in made:
         plots = [ax for ax in fig.axes if ax.axison and not hasattr(ax, "_colorbar")]
@@ -54,7 +57,7 @@ def test_confusion_counts_count_each_pair_of_true_and_predicted_labels() -> None
 
 def test_score_distribution_counts_every_student_once_per_panel_within_0_to_max() -> None:
     scores = {"warmup": [0.0, 10.0, 10.0, 7.5], "total": [0.0, 100.0, 100.0, 63.0]}
-    fig = figures.score_distribution(scores, {"warmup": 10.0, "total": 100.0})
+    fig = grading_figures.score_distribution(scores, {"warmup": 10.0, "total": 100.0})
     panels = [ax for ax in fig.axes if ax.axison]
     assert len(panels) == 2
     for ax, (part, most) in zip(panels, (("warmup", 10.0), ("total", 100.0)), strict=True):
@@ -65,7 +68,7 @@ def test_score_distribution_counts_every_student_once_per_panel_within_0_to_max(
 
 
 def test_score_distribution_gives_a_full_score_a_bin_of_its_own() -> None:
-    fig = figures.score_distribution({"knn": [24.0, 25.0, 25.0]}, {"knn": 25.0})
+    fig = grading_figures.score_distribution({"knn": [24.0, 25.0, 25.0]}, {"knn": 25.0})
     full = [
         bar for bar in fig.axes[0].patches if bar.get_x() < 25.0 < bar.get_x() + bar.get_width()
     ]
@@ -73,7 +76,7 @@ def test_score_distribution_gives_a_full_score_a_bin_of_its_own() -> None:
 
 
 def test_time_budget_bars_over_their_budget_are_red() -> None:
-    fig = figures.time_budget(["fast", "slow", "exact"], [0.1, 2.0, 1.0], [30.0, 0.8, 1.0])
+    fig = grading_figures.time_budget(["fast", "slow", "exact"], [0.1, 2.0, 1.0], [30.0, 0.8, 1.0])
     bars = fig.axes[0].patches
     assert [same_color(bar.get_facecolor(), "tab:red") for bar in bars] == [False, True, False]
     assert fig.axes[0].get_xscale() == "log"

@@ -1,4 +1,5 @@
-"""Tests of the bug catalogue (autograder/instructor/bugs.py) and ``validate`` (autograder/instructor/validate.py).
+"""Tests of the bug catalogue (autograder/instructor/bugs.py) and ``validate``
+(autograder/instructor/validate.py).
 
 The catalogue must keep applying to solutions/ as they change; validate's judgement is
 tested on hand-made results, end to end on two warm-up bugs, and (slow) on the whole

@@ -54,7 +54,7 @@ def wrap(body: str, module: str = "warmup") -> str:
 SECRETS = [
     "{root}/solutions/knn.py",
     "{root}/grading.toml",
-    "{root}/autograder/graded/test_warmup.py",
+    "{root}/autograder/graded/warmup/test_warmup.py",
     "{root}/autograder/graded/reference.py",
     "/etc/shadow",
 ]

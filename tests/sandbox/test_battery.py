@@ -18,7 +18,7 @@ from autograder.config import Config, load_config
 from autograder.contract import CONTRACT
 from autograder.engine.grading import grade
 from autograder.sandbox.cgroup import MemoryCgroup
-from autograder.sandbox.launcher import UIDS, processes
+from autograder.sandbox.processes import UIDS, table
 
 SETTINGS = {"budget": 3.0, "import_budget": 2.0}
 """Short budgets, so that a hang costs seconds; the reference's fast tests fit them."""
@@ -66,7 +66,7 @@ def submission(tmp_path: Path, adversary: Adversary) -> Path:
 def workers_left() -> list[tuple[int, int, int]]:
     """Processes of the workers' users, and children of this process (zombies aside)."""
     me = os.getpid()
-    return [entry for entry in processes() if entry[2] in UIDS or entry[1] == me]
+    return [entry for entry in table() if entry[2] in UIDS or entry[1] == me]
 
 
 def test_the_battery_holds_at_least_25_submissions() -> None:

@@ -210,7 +210,7 @@ def test_the_worker_is_under_landlock(probe: Probe) -> None:
     [
         ROOT / "solutions" / "knn.py",
         ROOT / "grading.toml",
-        ROOT / "autograder" / "graded" / "test_knn.py",
+        ROOT / "autograder" / "graded" / "knn" / "test_distances.py",
         Path("/etc/shadow"),
     ],
     ids=lambda path: path.name,

@@ -1,19 +1,13 @@
 """Grading a whole class: ``python -m autograder grade-all SUBMISSIONS_DIR --jobs N --out OUT``.
 
 Every folder or ``.zip`` in SUBMISSIONS_DIR is one student, named after it (hidden entries
-are skipped; zips are unpacked by autograder.instructor.grade_all.unzip). Each is graded exactly as ``grade``
-grades it, by a ``python -m autograder grade`` subprocess run from the grader's root, N at
-a time. OUT holds:
+are skipped); each is graded exactly as ``grade`` grades it, N at a time, by
+autograder.instructor.grade_all.students (which also says what OUT/students/<name>/ and
+OUT/feedback/<name>/ hold). OUT also holds:
 
-- students/<name>/ (for the instructor only: it names the hidden tests):
-  results.json, grade's results (written atomically by grade); grade.log, the
-  subprocess's stdout and stderr; status.json, this module's status of the student, the
-  grading's wall-clock seconds, the digest of the submission graded, and why the grading
-  failed (for a grader error or an invalid zip);
-- feedback/<name>/: grade's feedback page (``grade --feedback``): feedback.html,
-  feedback.md, figures/; the folder to share with the student;
-- gradebook.csv, summary.html, summary.md, score_distribution.png (autograder.instructor.grade_all.gradebook),
-  rewritten from every student's files on disk at the end of each run, interrupted or not;
+- gradebook.csv, summary.html, summary.md, score_distribution.png
+  (autograder.instructor.grade_all.gradebook and .summary), rewritten from every
+  student's files on disk at the end of each run, interrupted or not;
 - .lock: held by the running grade-all (a second one on the same OUT exits 2).
 
 Running the same command again grades only the students whose last grading is not final
@@ -28,301 +22,49 @@ killed, its gradings get SIGTERM from the kernel (PR_SET_PDEATHSIG, Linux). It e
 every student is graded or refused (invalid zip), 3 when one's grading failed (grader
 error) or timed out, 128 + the signal when interrupted, 2 on a usage error or a locked OUT.
 
-The helpers return statuses and seconds; autograder.instructor.grade_all.gradebook reads the students' folders
-into rows and writes the gradebook and the summary; `main` prints.
+The helpers return statuses and seconds; the gradebook and summary modules read the
+students' folders into rows and write the gradebook and the summary; `main` prints.
 """
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
-import hashlib
-import os
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
 
 from autograder.config import load_config
+from autograder.engine.failures import signals_interrupt
 from autograder.errors import UserError
-from autograder.feedback import report
 from autograder.instructor.grade_all.gradebook import (
     GRADED,
-    GRADER_ERROR,
     INTERRUPTED,
     INVALID_ZIP,
-    RESULTS,
-    STATUS,
-    TIMEOUT,
     Row,
-    Throughput,
-    complete,
-    grader_failed,
     read_row,
-    status_counts,
     up_to_date,
     write_gradebook,
-    write_summary,
 )
-from autograder.instructor.grade_all.unzip import UnsafeZip, extract_zip
+from autograder.instructor.grade_all.students import (
+    TIMEOUT_MARGIN,
+    Grading,
+    Student,
+    find_submissions,
+    grade_one,
+    key_or_none,
+)
+from autograder.instructor.grade_all.summary import Throughput, status_counts, write_summary
 
-__all__ = [
-    "Grading",
-    "Student",
-    "exit_code",
-    "find_submissions",
-    "grade_all",
-    "grade_one",
-    "main",
-    "submission_digest",
-]
+__all__ = ["exit_code", "grade_all", "main"]
 
-TIMEOUT_MARGIN = 120.0
-"""A grading is ended after grading.toml's run_budget plus this many seconds."""
-GRACE = 15.0
-"""Seconds a grading has to stop after SIGTERM (grade then writes what it graded)."""
-LOG, LOCK = "grade.log", ".lock"
-
-
-@dataclass(frozen=True)
-class Student:
-    """One submission: a folder, or a zip of one."""
-
-    name: str
-    source: Path
-
-    @property
-    def zipped(self) -> bool:
-        return self.source.suffix.lower() == ".zip" and not self.source.is_dir()
-
-
-@dataclass(frozen=True)
-class Grading:
-    """How each student is graded: ``grade`` run from `root` (the folder of grading.toml)
-    with `options`, with ``--feedback`` when `feedback`, ended after `timeout` seconds."""
-
-    root: Path
-    options: tuple[str, ...] = ()
-    feedback: bool = True
-    timeout: float = 600.0 + TIMEOUT_MARGIN
-
-    def key(self, source: Path) -> str:
-        """What a grading of `source` depends on: the submission's digest, the options and
-        the bytes of the grading.toml in use. A student is graded again when it changes."""
-        options = list(self.options)
-        config = Path(options[options.index("--config") + 1]) if "--config" in options else None
-        settings = hashlib.sha256("\0".join(options).encode())
-        with suppress(OSError):
-            settings.update((config or self.root / "grading.toml").read_bytes())
-        return f"{submission_digest(source)} settings:{settings.hexdigest()[:16]}"
-
-
-def find_submissions(folder: Path, *, exclude: Path | None = None) -> list[Student]:
-    """The students of `folder`, sorted by name: each folder and each ``.zip`` (named by
-    its stem), except hidden entries and `exclude` (the output folder, when inside)."""
-    if not folder.is_dir():
-        raise UserError(f"{folder}: no such folder of submissions")
-    found: dict[str, Student] = {}
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith(".") or (exclude and entry.resolve() == exclude.resolve()):
-            continue
-        if not entry.is_dir() and not (entry.suffix.lower() == ".zip" and entry.is_file()):
-            continue
-        name = entry.name if entry.is_dir() else entry.stem
-        if name in found:
-            raise UserError(
-                f"{folder}: two submissions are named {name!r} ({found[name].source.name} "
-                f"and {entry.name}): rename one"
-            )
-        found[name] = Student(name, entry)
-    return sorted(found.values(), key=lambda student: student.name)
-
-
-def submission_digest(source: Path) -> str:
-    """What a later run compares to tell whether the submission changed: the sha256 of a
-    zip's bytes, or of the relative paths, sizes and modification times of a folder's
-    files (``__pycache__`` left out)."""
-    digest = hashlib.sha256()
-    if not source.is_dir():
-        with source.open("rb") as stream:
-            while chunk := stream.read(2**20):
-                digest.update(chunk)
-        return f"zip:{digest.hexdigest()}"
-    files = []
-    for here, folders, names in os.walk(source):
-        folders[:] = [name for name in folders if name != "__pycache__"]
-        files += [Path(here, name) for name in names]
-    for path in sorted(files):
-        info = path.lstat()
-        line = f"{path.relative_to(source).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\n"
-        digest.update(line.encode("utf-8", "surrogateescape"))
-    return f"folder:{digest.hexdigest()}"
-
-
-def _key_or_none(source: Path, grading: Grading) -> str | None:
-    """grading.key(source), or None when the submission cannot be read."""
-    try:
-        return grading.key(source)
-    except OSError:
-        return None
-
-
-# --- grading ---------------------------------------------------------------------------
-
-
-def grade_one(
-    student: Student, out: Path, grading: Grading, *, stop: threading.Event | None = None
-) -> tuple[str, float]:
-    """Grade `student` into OUT/students/<name>/ and OUT/feedback/<name>/; return (status,
-    wall-clock seconds).
-
-    Past the timeout, or when `stop` is set, the grading is ended (SIGTERM, then SIGKILL
-    of its process group after GRACE seconds). A timed-out grading keeps the results grade
-    wrote on SIGTERM, if any; a stopped one keeps none, so the next run grades it again.
-    Any other error is this student's "grader error" (the reason in status.json and
-    grade.log), never the class's."""
-    folder = out / "students" / student.name
-    start = time.perf_counter()
-    try:
-        return _grade_one(student, folder, out / "feedback" / student.name, grading, stop)
-    except Exception as error:  # noqa: BLE001 - one student's problem must not stop the others
-        reason = f"{type(error).__name__}: {error}"
-        with suppress(OSError):
-            (folder / RESULTS).unlink(missing_ok=True)  # of grade, if it ran: not a grade
-        with suppress(OSError), (folder / LOG).open("a", encoding="utf-8") as log:
-            log.write(f"\ngrade-all: grader error: {reason}\n")
-        with suppress(OSError):
-            _record(folder, GRADER_ERROR, start, reason=reason)
-        return GRADER_ERROR, time.perf_counter() - start
-
-
-def _grade_one(
-    student: Student,
-    folder: Path,
-    feedback: Path,
-    grading: Grading,
-    stop: threading.Event | None,
-) -> tuple[str, float]:
-    start = time.perf_counter()
-    folder.mkdir(parents=True, exist_ok=True)
-    _record(folder, INTERRUPTED, start)  # until this grading ends, were grade-all killed
-    results = folder / RESULTS
-    results.unlink(missing_ok=True)  # of an earlier grading
-    shutil.rmtree(feedback, ignore_errors=True)
-    digest = grading.key(student.source)  # before grading: a change during it is seen
-    with (
-        tempfile.TemporaryDirectory(prefix="autograder-batch-") as temporary,
-        (folder / LOG).open("w", encoding="utf-8") as log,
-    ):
-        submission = student.source.resolve()
-        if student.zipped:
-            submission = Path(temporary) / student.name
-            try:
-                extract_zip(student.source, submission)
-            except UnsafeZip as error:
-                message = f"invalid zip {student.source.name}: {error}"
-                log.write(message + "\n")
-                report.write_json(results, report.grader_failure(UserError(message), 0.0))
-                return _record(folder, INVALID_ZIP, start, digest=digest, reason=message)
-        command = [sys.executable, "-m", "autograder", "grade", str(submission)]
-        command += ["--results", str(results.resolve()), *grading.options]
-        title = f"Grade of {student.name}"  # not the temporary folder of an unpacked zip
-        command += ["--feedback", str(feedback.resolve()), "--title", title] * grading.feedback
-        ended, code = _run(command, grading, log, stop)
-    if ended == INTERRUPTED:
-        results.unlink(missing_ok=True)  # the tests graded before the stop: not a grade
-    if ended is not None:
-        return _record(folder, ended, start, digest=digest)
-    data = complete(results)
-    if code != 0 or data is None or grader_failed(data):
-        reason = f"grade exited with code {code}" + " without results" * (data is None)
-        return _record(folder, GRADER_ERROR, start, digest=digest, reason=reason)
-    return _record(folder, GRADED, start, digest=digest)
-
-
-def _record(
-    folder: Path, status: str, start: float, *, digest: str | None = None, reason: str = ""
-) -> tuple[str, float]:
-    """Write the student's status.json; return (status, seconds since `start`)."""
-    seconds = time.perf_counter() - start
-    recorded: dict[str, Any] = {"status": status, "seconds": round(seconds, 3)}
-    recorded |= {"submission": digest} if digest else {}
-    recorded |= {"reason": reason} if reason else {}
-    report.write_json(folder / STATUS, recorded)
-    return status, seconds
-
-
-def _run(
-    command: list[str], grading: Grading, log: IO[str], stop: threading.Event | None
-) -> tuple[str | None, int]:
-    """Run `command`; (None, exit code) when it ended by itself, (TIMEOUT or INTERRUPTED,
-    exit code) when it was ended."""
-    log.write(f"$ {' '.join(command)}\n")
-    log.flush()
-    process = subprocess.Popen(
-        command,
-        cwd=grading.root,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # Ctrl-C in the terminal reaches grade-all only
-        preexec_fn=_die_with_parent(),
-    )
-    deadline = time.monotonic() + grading.timeout
-    while True:
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.0, min(0.2, deadline - time.monotonic())))
-            return None, process.returncode
-        if stop is not None and stop.is_set():
-            reason = INTERRUPTED
-        elif time.monotonic() >= deadline:
-            reason = TIMEOUT
-        else:
-            continue
-        process.terminate()  # grade stops its workers and writes the tests graded so far
-        try:
-            process.wait(timeout=GRACE)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)  # the group leader is still alive
-            process.wait()
-        if reason == INTERRUPTED and process.returncode == 0:
-            return None, 0  # it finished before the stop reached it
-        log.write(f"\ngrade-all: {reason} (exit code {process.returncode})\n")
-        return reason, process.returncode
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """On Linux, a preexec_fn that has the child sent SIGTERM when grade-all dies (even by
-    SIGKILL), so no grading outlives it: grade then stops its workers. The signal follows
-    the death of the thread that started the child, and each grading's thread waits for
-    its child."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent, signum = os.getpid(), int(signal.SIGTERM)
-
-    def preexec() -> None:  # in the child, between fork and exec: nothing that imports
-        prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
-        if os.getppid() != parent:  # grade-all died before prctl
-            os.kill(os.getpid(), signum)
-
-    return preexec
+LOCK = ".lock"
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""The signals that interrupt grade-all like Ctrl-C (autograder.engine.failures)."""
 
 
 def grade_all(
@@ -378,28 +120,6 @@ def _locked(out: Path) -> Iterator[None]:
         yield  # the lock goes with the file's closing
 
 
-@contextmanager
-def _signals_interrupt() -> Iterator[list[int]]:
-    """Within it, SIGTERM and SIGHUP raise KeyboardInterrupt like Ctrl-C (SIGINT) does;
-    yields the list of the signals received."""
-    seen: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield seen
-        return
-
-    def interrupt(signum: int, frame: Any) -> None:
-        seen.append(signum)
-        raise KeyboardInterrupt
-
-    caught = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    before = {signum: signal.signal(signum, interrupt) for signum in caught}
-    try:
-        yield seen
-    finally:
-        for signum, handler in before.items():
-            signal.signal(signum, handler)
-
-
 def exit_code(rows: Sequence[Row]) -> int:
     """0 when every student is graded or refused (invalid zip), else 3 (a grader error or
     a timeout, of this run or kept from an earlier one)."""
@@ -429,20 +149,23 @@ def main(
     options = ["--fast"] * fast + ["--config", str(settings.path)] * bool(config)
     options += ["--data", str(data.resolve())] if data else []
     grading = Grading(
-        settings.root, tuple(options), timeout=settings.limits.run_budget + TIMEOUT_MARGIN
+        settings.root,
+        tuple(options),
+        timeout=settings.limits.run_budget + TIMEOUT_MARGIN,
+        config=settings.path,
     )
     with _locked(out):
         pending = [
             s
             for s in students
-            if not up_to_date(out / "students" / s.name, _key_or_none(s.source, grading))
+            if not up_to_date(out / "students" / s.name, key_or_none(s.source, grading))
         ]
         print(
             f"{len(students)} submissions in {submissions}: {len(pending)} to grade, "
             f"{len(students) - len(pending)} kept from earlier runs in {out}",
             flush=True,
         )
-        with _signals_interrupt() as signals:
+        with signals_interrupt(*SIGNALS) as signals:
             rows, run, pages = _grade_class(students, pending, out, grading, jobs, signals)
     print(f"Gradebook: {pages[0]}\nSummary: {pages[1]} (and {pages[2].name})")
     print("Statuses: " + ", ".join(f"{n} {status}" for status, n in status_counts(rows).items()))

@@ -1,0 +1,1 @@
+"""The release builder: stubs, handout, Gradescope zip, nbgrader course, notebook, workflow."""

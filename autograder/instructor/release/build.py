@@ -1,20 +1,21 @@
 """``python -m autograder release``: from solutions/ to a released assignment.
 
-1. Regenerate assignment/ from solutions/ (autograder.instructor.release.stubs).
-2. Validate (autograder.instructor.validate): refuse to build, and change nothing in release/,
-   unless the solutions earn every point, the stubs none, and every bug is caught fairly.
-3. Build, in memory, every folder of release/:
+1. Regenerate assignment/ from solutions/ (stubs.py).
+2. Validate (autograder.instructor.validate): refuse to build, and change nothing in
+   release/, unless the solutions earn every point, the stubs none, and every bug is
+   caught fairly.
+3. Build, in memory, every folder of release/ (modules of this folder):
 
-   - ``student/`` and ``student.zip`` (autograder.instructor.release.handout): what students get;
-   - ``autograder.zip`` (autograder.instructor.release.gradescope): Gradescope's autograder, hidden tests in;
-   - ``nbgrader/`` (autograder.instructor.release.nbgrader_course): a course folder, its release made by
+   - ``student/`` and ``student.zip`` (handout.py): what students get;
+   - ``autograder.zip`` (gradescope.py): Gradescope's autograder, hidden tests in;
+   - ``nbgrader/`` (nbgrader_course.py): a course folder, its release made by
      nbgrader's own generate_assignment;
    - ``github/.github/workflows/grade.yml``: classroom-style CI grading.
 
 4. Search everything that reaches students (student/, nbgrader/release/, github/) for
    every line of a solution region and of the grader's reference implementation, and for
    every hidden test's name; refuse to build when one is found.
-5. Write release/ afresh. Zips are reproducible (autograder.instructor.release.tree): same inputs, same bytes.
+5. Write release/ afresh. Zips are reproducible (tree.py): same inputs, same bytes.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def build(root: Path, config: Config, *, bundle_data: bool = False) -> Release:
         },
         zips={
             "student.zip": (student, "mnist-assignment/"),
-            "autograder.zip": (gradescope_tree(root, config.path, bundle_data=bundle_data), ""),
+            "autograder.zip": (gradescope_tree(root, config, bundle_data=bundle_data), ""),
         },
     )
 

@@ -16,7 +16,7 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-from autograder.config import tomllib
+from autograder.config import Config, tomllib
 from autograder.instructor.release.handout import TEMPLATES, engine_tree
 from autograder.instructor.release.tree import Tree
 from autograder.mnist import FILES, find_mnist_dir
@@ -26,15 +26,15 @@ __all__ = ["PINNED", "SCRIPTS", "gradescope_tree", "requirements"]
 SCRIPTS = ("setup.sh", "run_autograder")
 
 
-def gradescope_tree(root: Path, config_path: Path, *, bundle_data: bool) -> Tree:
+def gradescope_tree(root: Path, config: Config, *, bundle_data: bool) -> Tree:
     """The zip's files; `root` is the repository (its pyproject.toml lists the engine's
     dependencies). With `bundle_data`, MNIST is found as ``grade`` finds it (verified)."""
     tree = engine_tree(hidden=None)
     tree.update({name: (TEMPLATES / name).read_bytes() for name in SCRIPTS})
     tree["requirements.txt"] = requirements(root / "pyproject.toml").encode("utf-8")
-    tree["grading.toml"] = config_path.read_bytes()
+    tree["grading.toml"] = config.path.read_bytes()
     if bundle_data:
-        folder = find_mnist_dir()
+        folder = find_mnist_dir(configured=config.data.dir)
         tree.update({f"data/{spec.name}": (folder / spec.name).read_bytes() for spec in FILES})
     return tree
 
@@ -48,9 +48,7 @@ def requirements(pyproject: Path) -> str:
     """requirements.txt: the project's dependencies as pyproject.toml states them, PINNED
     ones at the versions installed here."""
     dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
-    lines = [
-        "# Written by `python -m autograder release`; see autograder/instructor/release/gradescope.py.\n"
-    ]
+    lines = ["# Written by `python -m autograder release`; see its release/gradescope.py.\n"]
     for requirement in dependencies:
         name = re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0]
         pinned = f"{name}=={metadata.version(name)}" if name in PINNED else requirement

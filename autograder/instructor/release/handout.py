@@ -1,9 +1,10 @@
 """The student handout (release/student/): what students get, and nothing else.
 
-- ``assignment/``: the stubs, generated from solutions/ (autograder.instructor.release.stubs);
-- ``autograder/``: the student edition of the engine: the package minus its instructor/ folder, the graded
-  tests with every test that is not "visible" removed, and templates/reference.py in
-  place of the grader's reference implementation (the student's own functions stand in);
+- ``assignment/``: the stubs, generated from solutions/ (release/stubs.py);
+- ``autograder/``: the student edition of the engine: the package minus its instructor/
+  folder, the graded tests with every test that is not "visible" removed, and
+  templates/reference.py in place of the grader's reference implementation (the
+  student's own functions stand in);
 - ``grading.toml``: the visible tests' entries only; their points are total_points;
 - ``pyproject.toml`` (installs the engine and its dependencies), ``README.md``, the
   contract ``docs/student-api.md`` and the walkthrough notebook ``mnist.ipynb``.
@@ -15,6 +16,7 @@ self-check is the official engine on the visible tests.
 from __future__ import annotations
 
 import ast
+import copy
 import string
 from pathlib import Path
 from typing import Any
@@ -61,21 +63,51 @@ def engine_files() -> dict[str, Path]:
 
 def engine_tree(*, hidden: set[str] | None) -> Tree:
     """autograder/ as shipped: the package minus INSTRUCTOR, graded/ with every test; with
-    `hidden` (test keys ``part.name``), the student edition: those tests removed and the
-    stand-in reference.py."""
+    `hidden` (test keys ``part.name``), the student edition: those tests removed from each
+    graded test file (graded/<part>/test_*.py; a file left without a test is not shipped)
+    and the stand-in reference.py. Raises UserError for a hidden key with no test."""
     tree: Tree = {}
+    removed: set[str] = set()
     for name, path in engine_files().items():
         data = path.read_bytes()
-        part = name.removeprefix("graded/test_").removesuffix(".py")
-        if hidden is not None and name.startswith("graded/test_") and part in PARTS:
+        part = _graded_part(name)
+        if hidden is not None and part is not None:
+            source = data.decode("utf-8")
             names = {key.split(".", 1)[1] for key in hidden if key.split(".", 1)[0] == part}
-            data = remove_tests(data.decode("utf-8"), names, str(path)).encode("utf-8")
+            names &= _test_names(source, str(path))
+            removed |= {f"{part}.{name}" for name in names}
+            source = remove_tests(source, names, str(path))
+            if not _test_names(source, str(path)):
+                continue
+            data = source.encode("utf-8")
         if hidden is not None and name == "graded/reference.py":
             data = (TEMPLATES / "reference.py").read_bytes()
         tree[f"autograder/{name}"] = data
     if hidden is not None:
+        if missing := hidden - removed:
+            raise UserError(
+                f"{PACKAGE / 'graded'}: no test function for {', '.join(sorted(missing))}"
+            )
         _check_stand_ins(tree)
     return tree
+
+
+def _graded_part(name: str) -> str | None:
+    """The part of a graded test file, ``knn`` for graded/knn/test_labels.py; else None."""
+    folder, _, file = name.rpartition("/")
+    graded, _, part = folder.partition("/")
+    if graded == "graded" and part in PARTS and file.startswith("test_") and file.endswith(".py"):
+        return part
+    return None
+
+
+def _test_names(source: str, filename: str) -> set[str]:
+    """The names (without test_) of the top-level test functions of `source`."""
+    return {
+        node.name.removeprefix("test_")
+        for node in ast.parse(source, filename).body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    }
 
 
 def hidden_tests(config: Config) -> set[str]:
@@ -159,10 +191,10 @@ def _without(source: str, nodes: list[ast.stmt]) -> str:
     return "".join(line for number, line in enumerate(lines) if number not in drop)
 
 
-def student_config(path: Path, config: Config) -> bytes:
+def student_config(config: Config) -> bytes:
     """grading.toml for students: the visible tests' entries, total_points their sum, no
     data folder of the instructor's machine; every other setting as graded."""
-    raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw: dict[str, Any] = copy.deepcopy(config.document)
     hidden = hidden_tests(config)
     tests: dict[str, dict[str, Any]] = raw.get("tests", {})
     for part, entries in tests.items():
@@ -181,7 +213,7 @@ def student_tree(root: Path, config: Config, stubs: dict[str, str], notebook: by
     """release/student/: stubs, student edition of the engine, config, README, notebook."""
     tree = engine_tree(hidden=hidden_tests(config))
     tree.update({f"assignment/{name}": stub.encode("utf-8") for name, stub in stubs.items()})
-    tree["grading.toml"] = student_config(config.path, config)
+    tree["grading.toml"] = student_config(config)
     tree["pyproject.toml"] = _pyproject(root / "pyproject.toml")
     tree["README.md"] = student_readme(config).encode("utf-8")
     tree["docs/student-api.md"] = (root / "docs" / "student-api.md").read_bytes()
@@ -226,7 +258,8 @@ def _pyproject(path: Path) -> bytes:
 
 
 def _check_stand_ins(tree: Tree) -> None:
-    """Every ``reference.NAME`` the student edition's tests use is in the stand-in."""
+    """Every ``reference.NAME`` the student edition's graded modules (tests and their
+    helpers) use is in the stand-in."""
     stand_in = ast.parse(tree["autograder/graded/reference.py"])
     defined = {
         target.id
@@ -236,7 +269,11 @@ def _check_stand_ins(tree: Tree) -> None:
         if isinstance(target, ast.Name)
     } | {node.name for node in stand_in.body if isinstance(node, ast.FunctionDef)}
     for path, data in tree.items():
-        if path.startswith("autograder/graded/test_"):
+        if (
+            path.startswith("autograder/graded/")
+            and path.endswith(".py")
+            and path != "autograder/graded/reference.py"
+        ):
             used = {
                 node.attr
                 for node in ast.walk(ast.parse(data))

@@ -1,11 +1,11 @@
 """release/nbgrader/: an nbgrader course folder for the notebook.
 
-``source/mnist/`` holds the instructor's notebook (autograder.engine.notebook_cell.nbgrader_notebook):
-each part's module is a cell between nbgrader's own solution markers, followed by a
-locked test cell that grades the part with the autograder and outputs its points
-(nbgrader's partial credit). ``release/mnist/`` is what the real ``nbgrader
-generate_assignment`` makes of it: the solutions cleared, checksums and locks set. The
-course's gradebook.db is not kept (nbgrader creates it on first use).
+``source/mnist/`` holds the instructor's notebook
+(autograder.engine.notebook_cell.nbgrader_notebook): each part's module is a cell between nbgrader's
+own solution markers, followed by a locked test cell that grades the part with the autograder and
+outputs its points (nbgrader's partial credit). ``release/mnist/`` is what the real ``nbgrader
+generate_assignment`` makes of it: the solutions cleared, checksums and locks set. The course's
+gradebook.db is not kept (nbgrader creates it on first use).
 """
 
 from __future__ import annotations

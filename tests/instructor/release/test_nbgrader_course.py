@@ -1,5 +1,6 @@
-"""End-to-end tests of the nbgrader course folder (autograder/instructor/release/nbgrader_course.py), run with
-nbgrader's own commands as an instructor on JupyterHub runs them.
+"""End-to-end tests of the nbgrader course folder
+(autograder/instructor/release/nbgrader_course.py), run with nbgrader's own commands as an
+instructor on JupyterHub runs them.
 
 The course is written once per module into a temporary folder and ``nbgrader
 generate_assignment`` runs in it again (about 5 s). With $MNIST_DIR set (never the

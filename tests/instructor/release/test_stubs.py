@@ -1,4 +1,5 @@
-"""Tests of the release step (autograder/instructor/release/stubs.py): student stubs from solutions/.
+"""Tests of the release step (autograder/instructor/release/stubs.py): student stubs from
+solutions/.
 
 Golden files: tests/golden/release/sample_solution.py and sample_stub.py, the stub
 expected from it. After an intended change to the generator, regenerate the stub with

@@ -1,0 +1,94 @@
+"""P4.3 two-layer network, loss: its value is the grader's svm_loss of correct scores plus
+the weight penalty; finite, non-negative outputs; activations; untouched inputs.
+
+Every test of P4.3 runs with the grader's svm_loss in place of the student's (graded in
+P4.2; conftest.py), and each function is graded on its own code, with the grader's
+versions of the functions it calls (calls.py). Every property test starts with an
+explicit example, so that a function that is not written yet fails at once, without
+hypothesis' search.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from autograder.engine import expect
+from autograder.engine.parts import Part
+from autograder.graded import reference
+from autograder.graded.neural_net.calls import (
+    FOR_LOSS,
+    FOR_PREDICT,
+    FOR_TRAIN,
+    call_forward,
+    call_loss,
+    call_predict,
+    describe,
+)
+from autograder.graded.neural_net.problems_test import EXAMPLE, Problem, problems, random_problem
+
+
+@given(problem=problems(), activation=st.sampled_from(["relu", None]))
+@example(problem=EXAMPLE, activation="relu")
+def test_loss_is_svm_loss_of_the_scores_plus_the_weight_penalty(
+    neural_net: Part, problem: Problem, activation: str | None
+) -> None:
+    reg = 0.1
+    value, _ = call_loss(neural_net, problem, reg, activation)
+    scores = reference.forward(problem.params, problem.X, activation)[0]
+    data_loss = reference.svm_loss(scores, problem.y)[0]
+    penalty = reference.penalty(problem.params, reg)
+    if not np.isclose(value, data_loss + penalty, rtol=1e-6, atol=1e-8):
+        expect.fail(
+            f"neural_net.loss{describe(problem, reg=reg, activation=activation)} returned "
+            f"{value:.6g}; expected svm_loss(scores, y) + reg * (sum(W1**2) + sum(W2**2)) = "
+            f"{data_loss:.6g} + {penalty:.6g} (biases are not regularised)"
+        )
+
+
+@given(problem=problems(), reg=st.floats(0.0, 1.0))
+@example(problem=EXAMPLE, reg=0.1)
+def test_loss_is_never_negative(neural_net: Part, problem: Problem, reg: float) -> None:
+    value, _ = call_loss(neural_net, problem, reg)
+    if value < 0:
+        expect.fail(f"neural_net.loss{describe(problem, reg=reg)} returned {value} < 0")
+
+
+@given(problem=problems(elements=st.floats(-1e3, 1e3)))
+@example(problem=EXAMPLE)
+def test_outputs_are_finite_for_finite_inputs(neural_net: Part, problem: Problem) -> None:
+    for activation in ("relu", None):  # expect.* fail on NaN or inf
+        call_forward(neural_net, problem, activation)
+        call_loss(neural_net, problem, 0.1, activation)
+    X = problem.X
+    expect.array(neural_net.relu_backward(X, X), "neural_net.relu_backward(X, X)", X.shape)
+    call_predict(neural_net, problem)
+
+
+def test_loss_differs_between_relu_and_no_activation(
+    neural_net: Part, rng: np.random.Generator
+) -> None:
+    p = random_problem(rng, 8, 4, 6, 3)
+    relu, relu_grads = call_loss(neural_net, p, 0.0, "relu")
+    linear, linear_grads = call_loss(neural_net, p, 0.0, None)
+    if np.isclose(relu, linear) or np.allclose(relu_grads["W1"], linear_grads["W1"]):
+        expect.fail(
+            f"neural_net.loss{describe(p)} gave the same loss ({relu:.6g}) or the same dW1 "
+            "with activation='relu' and activation=None; None means no ReLU (the identity)"
+        )
+
+
+def test_no_function_changes_its_inputs(neural_net: Part, rng: np.random.Generator) -> None:
+    # The Part passes read-only arrays and copied dicts: a function that writes into its
+    # inputs fails with a message saying so. Each function is called once here, with the
+    # grader's versions of the functions it calls.
+    p = random_problem(rng, 12, 4, 5, 3)
+    neural_net.forward(p.params, p.X)
+    neural_net.relu_backward(p.X, p.X)
+    with neural_net.substitute(**FOR_LOSS):
+        neural_net.loss(p.params, p.X, p.y, reg=0.1)
+    with neural_net.substitute(**FOR_PREDICT):
+        neural_net.predict(p.params, p.X)
+    with neural_net.substitute(**FOR_TRAIN):
+        neural_net.train(p.params, p.X, p.y, p.X, p.y, num_iters=3, batch_size=4)

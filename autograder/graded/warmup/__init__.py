@@ -1,0 +1,1 @@
+"""P4.0 warm-up: its graded tests."""

@@ -1,0 +1,294 @@
+"""One student of a ``grade-all`` run (autograder.instructor.grade_all.runner): finding the
+submissions, the digest that tells whether one changed, and grading one into its folders.
+
+A student is a folder or a ``.zip`` of SUBMISSIONS_DIR, named after it (zips are unpacked
+by autograder.instructor.grade_all.unzip). `grade_one` grades it exactly as ``grade``
+does, by a ``python -m autograder grade`` subprocess run from the grader's root, into
+OUT/students/<name>/ (results.json, written atomically by grade; grade.log, the
+subprocess's stdout and stderr; status.json, the student's status, the grading's
+wall-clock seconds, the digest of the submission graded, and why the grading failed, for
+a grader error or an invalid zip) and OUT/feedback/<name>/ (grade's feedback page, the
+folder to share with the student). A killed grade-all's gradings get SIGTERM from the
+kernel (PR_SET_PDEATHSIG, Linux).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from autograder.errors import UserError
+from autograder.feedback import report
+from autograder.instructor.grade_all.gradebook import (
+    GRADED,
+    GRADER_ERROR,
+    INTERRUPTED,
+    INVALID_ZIP,
+    RESULTS,
+    STATUS,
+    TIMEOUT,
+    complete,
+    grader_failed,
+)
+from autograder.instructor.grade_all.unzip import UnsafeZip, extract_zip
+
+__all__ = [
+    "GRACE",
+    "Grading",
+    "Student",
+    "find_submissions",
+    "grade_one",
+    "key_or_none",
+    "submission_digest",
+]
+
+TIMEOUT_MARGIN = 120.0
+"""A grading is ended after grading.toml's run_budget plus this many seconds."""
+GRACE = 15.0
+"""Seconds a grading has to stop after SIGTERM (grade then writes what it graded)."""
+LOG = "grade.log"
+
+
+@dataclass(frozen=True)
+class Student:
+    """One submission: a folder, or a zip of one."""
+
+    name: str
+    source: Path
+
+    @property
+    def zipped(self) -> bool:
+        return self.source.suffix.lower() == ".zip" and not self.source.is_dir()
+
+
+@dataclass(frozen=True)
+class Grading:
+    """How each student is graded: ``grade`` run from `root` (the folder of grading.toml)
+    with `options`, with ``--feedback`` when `feedback`, ended after `timeout` seconds;
+    `config` is the grading.toml in use (default: root's)."""
+
+    root: Path
+    options: tuple[str, ...] = ()
+    feedback: bool = True
+    timeout: float = 600.0 + TIMEOUT_MARGIN
+    config: Path | None = None
+
+    def key(self, source: Path) -> str:
+        """What a grading of `source` depends on: the submission's digest, the options and
+        the bytes of the grading.toml in use. A student is graded again when it changes."""
+        settings = hashlib.sha256("\0".join(self.options).encode())
+        with suppress(OSError):
+            settings.update((self.config or self.root / "grading.toml").read_bytes())
+        return f"{submission_digest(source)} settings:{settings.hexdigest()[:16]}"
+
+
+def find_submissions(folder: Path, *, exclude: Path | None = None) -> list[Student]:
+    """The students of `folder`, sorted by name: each folder and each ``.zip`` (named by
+    its stem), except hidden entries and `exclude` (the output folder, when inside)."""
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder of submissions")
+    found: dict[str, Student] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or (exclude and entry.resolve() == exclude.resolve()):
+            continue
+        if not entry.is_dir() and not (entry.suffix.lower() == ".zip" and entry.is_file()):
+            continue
+        name = entry.name if entry.is_dir() else entry.stem
+        if name in found:
+            raise UserError(
+                f"{folder}: two submissions are named {name!r} ({found[name].source.name} "
+                f"and {entry.name}): rename one"
+            )
+        found[name] = Student(name, entry)
+    return sorted(found.values(), key=lambda student: student.name)
+
+
+def submission_digest(source: Path) -> str:
+    """What a later run compares to tell whether the submission changed: the sha256 of a
+    zip's bytes, or of the relative paths, sizes and modification times of a folder's
+    files (``__pycache__`` left out)."""
+    digest = hashlib.sha256()
+    if not source.is_dir():
+        with source.open("rb") as stream:
+            while chunk := stream.read(2**20):
+                digest.update(chunk)
+        return f"zip:{digest.hexdigest()}"
+    files = []
+    for here, folders, names in os.walk(source):
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        files += [Path(here, name) for name in names]
+    for path in sorted(files):
+        info = path.lstat()
+        line = f"{path.relative_to(source).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\n"
+        digest.update(line.encode("utf-8", "surrogateescape"))
+    return f"folder:{digest.hexdigest()}"
+
+
+def key_or_none(source: Path, grading: Grading) -> str | None:
+    """grading.key(source), or None when the submission cannot be read."""
+    try:
+        return grading.key(source)
+    except OSError:
+        return None
+
+
+# --- grading ---------------------------------------------------------------------------
+
+
+def grade_one(
+    student: Student, out: Path, grading: Grading, *, stop: threading.Event | None = None
+) -> tuple[str, float]:
+    """Grade `student` into OUT/students/<name>/ and OUT/feedback/<name>/; return (status,
+    wall-clock seconds).
+
+    Past the timeout, or when `stop` is set, the grading is ended (SIGTERM, then SIGKILL
+    of its process group after GRACE seconds). A timed-out grading keeps the results grade
+    wrote on SIGTERM, if any; a stopped one keeps none, so the next run grades it again.
+    Any other error is this student's "grader error" (the reason in status.json and
+    grade.log), never the class's."""
+    folder = out / "students" / student.name
+    start = time.perf_counter()
+    try:
+        return _grade_one(student, folder, out / "feedback" / student.name, grading, stop)
+    except Exception as error:  # noqa: BLE001 - one student's problem must not stop the others
+        reason = f"{type(error).__name__}: {error}"
+        with suppress(OSError):
+            (folder / RESULTS).unlink(missing_ok=True)  # of grade, if it ran: not a grade
+        with suppress(OSError), (folder / LOG).open("a", encoding="utf-8") as log:
+            log.write(f"\ngrade-all: grader error: {reason}\n")
+        with suppress(OSError):
+            _record(folder, GRADER_ERROR, start, reason=reason)
+        return GRADER_ERROR, time.perf_counter() - start
+
+
+def _grade_one(
+    student: Student,
+    folder: Path,
+    feedback: Path,
+    grading: Grading,
+    stop: threading.Event | None,
+) -> tuple[str, float]:
+    start = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    _record(folder, INTERRUPTED, start)  # until this grading ends, were grade-all killed
+    results = folder / RESULTS
+    results.unlink(missing_ok=True)  # of an earlier grading
+    shutil.rmtree(feedback, ignore_errors=True)
+    digest = grading.key(student.source)  # before grading: a change during it is seen
+    with (
+        tempfile.TemporaryDirectory(prefix="autograder-batch-") as temporary,
+        (folder / LOG).open("w", encoding="utf-8") as log,
+    ):
+        submission = student.source.resolve()
+        if student.zipped:
+            submission = Path(temporary) / student.name
+            try:
+                extract_zip(student.source, submission)
+            except UnsafeZip as error:
+                message = f"invalid zip {student.source.name}: {error}"
+                log.write(message + "\n")
+                report.write_json(results, report.grader_failure(UserError(message), 0.0))
+                return _record(folder, INVALID_ZIP, start, digest=digest, reason=message)
+        command = [sys.executable, "-m", "autograder", "grade", str(submission)]
+        command += ["--results", str(results.resolve()), *grading.options]
+        title = f"Grade of {student.name}"  # not the temporary folder of an unpacked zip
+        command += ["--feedback", str(feedback.resolve()), "--title", title] * grading.feedback
+        ended, code = _run(command, grading, log, stop)
+    if ended == INTERRUPTED:
+        results.unlink(missing_ok=True)  # the tests graded before the stop: not a grade
+    if ended is not None:
+        return _record(folder, ended, start, digest=digest)
+    data = complete(results)
+    if code != 0 or data is None or grader_failed(data):
+        reason = f"grade exited with code {code}" + " without results" * (data is None)
+        return _record(folder, GRADER_ERROR, start, digest=digest, reason=reason)
+    return _record(folder, GRADED, start, digest=digest)
+
+
+def _record(
+    folder: Path, status: str, start: float, *, digest: str | None = None, reason: str = ""
+) -> tuple[str, float]:
+    """Write the student's status.json; return (status, seconds since `start`)."""
+    seconds = time.perf_counter() - start
+    recorded: dict[str, Any] = {"status": status, "seconds": round(seconds, 3)}
+    recorded |= {"submission": digest} if digest else {}
+    recorded |= {"reason": reason} if reason else {}
+    report.write_json(folder / STATUS, recorded)
+    return status, seconds
+
+
+def _run(
+    command: list[str], grading: Grading, log: IO[str], stop: threading.Event | None
+) -> tuple[str | None, int]:
+    """Run `command`; (None, exit code) when it ended by itself, (TIMEOUT or INTERRUPTED,
+    exit code) when it was ended."""
+    log.write(f"$ {' '.join(command)}\n")
+    log.flush()
+    process = subprocess.Popen(
+        command,
+        cwd=grading.root,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # Ctrl-C in the terminal reaches grade-all only
+        preexec_fn=_die_with_parent(),
+    )
+    deadline = time.monotonic() + grading.timeout
+    while True:
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, min(0.2, deadline - time.monotonic())))
+            return None, process.returncode
+        if stop is not None and stop.is_set():
+            reason = INTERRUPTED
+        elif time.monotonic() >= deadline:
+            reason = TIMEOUT
+        else:
+            continue
+        process.terminate()  # grade stops its workers and writes the tests graded so far
+        try:
+            process.wait(timeout=GRACE)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)  # the group leader is still alive
+            process.wait()
+        if reason == INTERRUPTED and process.returncode == 0:
+            return None, 0  # it finished before the stop reached it
+        log.write(f"\ngrade-all: {reason} (exit code {process.returncode})\n")
+        return reason, process.returncode
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, a preexec_fn that has the child sent SIGTERM when grade-all dies (even by
+    SIGKILL), so no grading outlives it: grade then stops its workers. The signal follows
+    the death of the thread that started the child, and each grading's thread waits for
+    its child."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent, signum = os.getpid(), int(signal.SIGTERM)
+
+    def preexec() -> None:  # in the child, between fork and exec: nothing that imports
+        prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
+        if os.getppid() != parent:  # grade-all died before prctl
+            os.kill(os.getpid(), signum)
+
+    return preexec
