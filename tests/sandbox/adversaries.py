@@ -2,7 +2,7 @@
 
 Each Adversary is the reference solution with code appended to one module: module-level
 code runs at import; a function-level attack redefines a function around the reference
-(`_reference` is the original). tests/test_battery.py grades each one and checks its
+(`_reference` is the original). tests/sandbox/test_battery.py grades each one and checks its
 outcome, that the run ends in bounded time, that no process is left and that the
 checkout is unchanged.
 

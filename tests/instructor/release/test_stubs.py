@@ -1,9 +1,9 @@
 """Tests of the release step (autograder/instructor/release/stubs.py): student stubs from
 solutions/.
 
-Golden files: tests/golden/release/sample_solution.py and sample_stub.py, the stub
+Golden files: tests/instructor/release/golden/sample_solution.py and sample_stub.py, the stub
 expected from it. After an intended change to the generator, regenerate the stub with
-``UPDATE_GOLDEN=1 python -m pytest tests/test_release.py`` and review its diff.
+``UPDATE_GOLDEN=1 python -m pytest tests/instructor/release/test_stubs.py`` and review its diff.
 """
 
 from __future__ import annotations
