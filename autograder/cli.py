@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
         help="the folder of your four modules (default: assignment/)",
     )
     grade = commands.add_parser(
-        "grade", help="the official grade, hidden tests included, as Gradescope results.json"
+        "grade",
+        help="grade with every test this copy of the grader holds, as Gradescope results.json",
     )
     grade.add_argument("submission", type=Path, help="a folder holding the four modules")
     grade.add_argument("--results", type=Path, required=True, help="where to write results.json")
@@ -144,7 +145,15 @@ def _run_check(args: argparse.Namespace) -> int:
     print(report.terminal(result))
     _feedback(args.feedback, result, args.title or f"Self-check of {submission.name}")
     if result.errors:
-        print("\nSome tests could not run (autograder error above): tell the course staff.")
+        if any("MNIST" in outcome.message for outcome in result.errors):
+            print(
+                "\nSome tests could not run: the MNIST files could not be found or downloaded"
+                " (above). Run the check again when you are online, or put the four files in"
+                " a folder and set MNIST_DIR to it (or pass --data DIR); `python -m autograder"
+                " data` downloads and verifies them."
+            )
+        else:
+            print("\nSome tests could not run (autograder error above): tell the course staff.")
         return 3
     return 0 if result.all_passed else 1
 

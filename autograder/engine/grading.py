@@ -23,7 +23,7 @@ from autograder.config import Config
 from autograder.contract import PARTS
 from autograder.engine.plugin import Grader
 from autograder.engine.results import Grade
-from autograder.errors import UserError
+from autograder.errors import ConfigError, UserError
 
 GRADED = Path(__file__).resolve().parents[1] / "graded"
 """The graded tests: one folder per part, graded/<part>/test_*.py."""
@@ -73,12 +73,17 @@ def grade(
     log = io.StringIO()
     with (
         contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
         threadpool_limits(config.blas_threads, "blas"),
         _isolated_from_the_environment(),
     ):
         code = pytest.main(args, plugins=[grader])
         info = {**run_info(config), "worker": grader.worker_info}
-    result = Grade(grader.outcomes, time.perf_counter() - start, info)
+    result = Grade(
+        grader.outcomes, time.perf_counter() - start, info, tuple(grader.left_out.values())
+    )
+    if code == pytest.ExitCode.USAGE_ERROR and grader.config_problem:
+        raise ConfigError(grader.config_problem)
     if code == pytest.ExitCode.INTERRUPTED:
         raise GraderError("grading was interrupted (SIGTERM or Ctrl-C)", partial=result)
     if code not in (

@@ -57,6 +57,8 @@ class Grader:
         self.visible_only = visible_only
         self.fast = fast
         self.outcomes: list[Outcome] = []
+        self.left_out: dict[str, TestSpec] = {}  # slow tests --fast left out, by key
+        self.config_problem = ""  # grading.toml does not match the graded tests
         self._specs: dict[str, tuple[TestSpec, float]] = {}
         budget = config.limits.run_budget
         self.deadline = time.monotonic() + budget - min(RESERVE, budget / 10)
@@ -94,20 +96,25 @@ class Grader:
             if spec.part in collected_parts and key not in keys
         )
         if unknown or unused:
-            raise pytest.UsageError(
+            self.config_problem = (
                 f"{self.config.path} does not match the graded tests: "
                 + "; ".join(
                     [f"no [tests] entry for {', '.join(unknown)}"] * bool(unknown)
                     + [f"no test for the entries {', '.join(unused)}"] * bool(unused)
                 )
+                + ". Every graded test needs an entry [tests.<part>.<name>] with its points,"
+                " and every entry a test (README: Adding a graded test)"
             )
+            raise pytest.UsageError(self.config_problem)
         kept: list[pytest.Item] = []
         dropped: list[pytest.Item] = []
         for item in items:
             spec = self.config.tests[test_key(item)]
             keep = spec.part in self.parts
             keep = keep and not (self.visible_only and not spec.visible)
-            keep = keep and not (self.fast and item.get_closest_marker("slow"))
+            if keep and self.fast and item.get_closest_marker("slow"):
+                keep = False
+                self.left_out[spec.key] = spec
             (kept if keep else dropped).append(item)
             self._specs[item.nodeid] = (spec, spec.points / keys[spec.key])
         if dropped:

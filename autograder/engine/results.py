@@ -35,6 +35,8 @@ class Grade:
     outcomes: list[Outcome]
     seconds: float
     extra: dict[str, Any] = field(default_factory=dict)
+    left_out: tuple[TestSpec, ...] = ()
+    """Tests the run would have graded but for ``--fast`` (the slow ones), each once."""
 
     @property
     def score(self) -> float:

@@ -50,6 +50,15 @@ def terminal(grade: Grade, *, width: int = 88) -> str:
         f"{len(grade.outcomes)} tests passed in {grade.seconds:.1f} s "
         f"(seed {grade.extra.get('seed')})"
     )
+    if grade.left_out:
+        worth = sum(spec.points for spec in grade.left_out)
+        count = len(grade.left_out)
+        note = (
+            f"Left out by --fast: {count} slow test{'s' * (count > 1)} worth {worth:g} points"
+            " (MNIST training, full-size timing), not counted above; run the same command"
+            " without --fast to grade them too."
+        )
+        lines += textwrap.wrap(note, width)
     return "\n".join(lines)
 
 

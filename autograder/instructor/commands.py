@@ -7,10 +7,15 @@ or the graders' copies). Each parses its options and calls the module that does 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from pathlib import Path
 from typing import Any
 
 from autograder.contract import MNIST_PARTS, PARTS
+from autograder.errors import UserError
+
+RELEASE_EXTRA = ("tomli_w", "nbformat", "nbgrader")
+"""What `release` imports beyond the engine (pyproject.toml's `release` extra)."""
 
 
 def add_commands(commands: Any) -> None:
@@ -100,12 +105,24 @@ def add_commands(commands: Any) -> None:
 
 
 def _run_release(args: argparse.Namespace) -> int:
-    from autograder.instructor.release import build
+    from autograder.instructor import validate
     from autograder.instructor.release import stubs as release
 
     if args.check:
         return release.main(check=True)
-    return build.main(out=args.out, fast=args.fast, bundle_data=args.bundle_data)
+    missing = [name for name in RELEASE_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UserError(
+            f"release needs the release extra, and {', '.join(missing)} is missing: install it"
+            ' with  python -m pip install -e ".[release]"  and run release again'
+        )
+    from autograder.instructor.release import build
+
+    try:
+        return build.main(out=args.out, fast=args.fast, bundle_data=args.bundle_data)
+    except validate.Interrupted as stop:
+        print("\n" + stop.report() + " release/ was not built.", flush=True)
+        return 130
 
 
 def _run_grade_all(args: argparse.Namespace) -> int:

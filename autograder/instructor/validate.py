@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,13 +28,40 @@ from autograder.config import load_config
 from autograder.contract import PARTS
 from autograder.errors import UserError
 from autograder.instructor.bugs import BUGS, Bug, apply
+from autograder.instructor.gradings import Gradings
+from autograder.instructor.validate_report import summary, table, verdict
+from autograder.mnist import find_mnist_dir
 
-__all__ = ["BugResult", "Run", "GradedTest", "Validation", "grade", "main", "table", "validate"]
+__all__ = [
+    "BugResult",
+    "GradedTest",
+    "Interrupted",
+    "Run",
+    "Validation",
+    "grade",
+    "main",
+    "validate",
+]
 
 GRADE_TIMEOUT = 3600.0
 """Seconds one grading subprocess may take before it counts as crashed."""
 CRASHES = ("autograder error", "the test could not use what the code returned")
 """Test outputs that mean the test itself broke (on the stubs: instead of failing cleanly)."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C: the gradings still running were stopped; `finished` were graded in full."""
+
+    def __init__(self, finished: list[BugResult], total: int) -> None:
+        super().__init__(f"interrupted after {len(finished)} of {total} bugs")
+        self.finished, self.total = finished, total
+
+    def report(self) -> str:
+        """What the instructor sees: what finished, and that nothing else is judged."""
+        return (
+            f"Interrupted (Ctrl-C): {len(self.finished)} of {self.total} bugs graded in full"
+            " (listed above); the gradings still running were stopped and are not judged."
+        )
 
 
 @dataclass(frozen=True)
@@ -155,21 +181,20 @@ def grade(
     fast: bool,
     config: Path | None,
     root: Path,
+    gradings: Gradings,
 ) -> Run:
-    """Grade `folder` in a ``python -m autograder grade`` subprocess; read its results.json."""
+    """Grade `folder` in a ``python -m autograder grade`` subprocess; read its results.json.
+    Raises gradings.Stopped when the gradings were stopped (Ctrl-C)."""
     command = [sys.executable, "-m", "autograder", "grade", str(folder), "--results", str(results)]
     command += [arg for part in parts for arg in ("--part", part)]
     command += ["--fast"] * fast + (["--config", str(config)] if config else [])
     start = time.perf_counter()
-    try:
-        process = subprocess.run(
-            command, cwd=root, capture_output=True, text=True, timeout=GRADE_TIMEOUT
-        )
-    except subprocess.TimeoutExpired:
-        return Run((), f"grading took over {GRADE_TIMEOUT:g} s", time.perf_counter() - start)
+    ended, code, output = gradings.run(command, cwd=root, timeout=GRADE_TIMEOUT)
     seconds = time.perf_counter() - start
+    if ended == "timeout":
+        return Run((), f"grading took over {GRADE_TIMEOUT:g} s", seconds)
     if not results.is_file():
-        return Run((), f"exit code {process.returncode}: {process.stderr[-500:]}", seconds)
+        return Run((), f"exit code {code}: {output[-500:]}", seconds)
     data = json.loads(results.read_text(encoding="utf-8"))
     tests = tuple(
         GradedTest(
@@ -178,8 +203,8 @@ def grade(
         for t in data["tests"]
     )
     error = str(data.get("extra_data", {}).get("autograder_error", ""))
-    if not error and process.returncode != 0:
-        error = f"exit code {process.returncode}: {process.stderr[-500:]}"
+    if not error and code != 0:
+        error = f"exit code {code}: {output[-500:]}"
     return Run(tuple(t for t in tests if t.part in PARTS), error, seconds)
 
 
@@ -193,11 +218,16 @@ def validate(
     progress: Callable[[str], None] | None = None,
 ) -> Validation:
     """Grade the solutions, the stubs and every bug's copy; `parts` restricts the parts
-    graded (and, unless `bugs` is given, the catalogue); `progress` hears each result."""
+    graded (and, unless `bugs` is given, the catalogue); `progress` hears each result.
+    Raises MnistError at once when the slow tests would need MNIST and it cannot be
+    found, and Interrupted on Ctrl-C (after stopping every grading it started)."""
     start = time.perf_counter()
     config = config.resolve() if config else None
     settings = load_config(config)
     root, specs = settings.root, settings.tests.values()
+    if not fast:  # the slow tests train on MNIST: say so now, not after every bug
+        find_mnist_dir(configured=settings.data.dir)
+    gradings = Gradings()
     graded = tuple(
         p for p in PARTS if (parts is None or p in parts) and any(s.part == p for s in specs)
     )
@@ -215,7 +245,9 @@ def validate(
 
         def run(folder: Path, label: str, parts: Sequence[str], fast: bool) -> Run:
             results = work / f"{label}-{'-'.join(parts)}.json"
-            return grade(folder, results, parts=parts, fast=fast, config=config, root=root)
+            return grade(
+                folder, results, parts=parts, fast=fast, config=config, root=root, gradings=gradings
+            )
 
         def run_bug(bug: Bug) -> BugResult:
             folder, others = folders[bug.name], [p for p in graded if p != bug.part]
@@ -227,66 +259,23 @@ def validate(
                 result = result + run(folder, bug.name, others, True)
             return BugResult(bug, result, graded)
 
+        finished: list[BugResult] = []
         with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
-            reference = pool.submit(run, root / "solutions", "reference", graded, fast)
-            stubs = pool.submit(run, root / "assignment", "stubs", graded, fast)
-            futures = [pool.submit(run_bug, bug) for bug in checked]
-            for done, future in enumerate(as_completed(futures), 1):
-                if progress:
-                    progress(f"[{done}/{len(futures)}] {verdict(future.result())}")
-            found = tuple(future.result() for future in futures)
-            runs = reference.result(), stubs.result()
+            try:
+                reference = pool.submit(run, root / "solutions", "reference", graded, fast)
+                stubs = pool.submit(run, root / "assignment", "stubs", graded, fast)
+                futures = [pool.submit(run_bug, bug) for bug in checked]
+                for done, future in enumerate(as_completed(futures), 1):
+                    finished.append(future.result())
+                    if progress:
+                        progress(f"[{done}/{len(futures)}] {verdict(finished[-1])}")
+                found = tuple(future.result() for future in futures)
+                runs = reference.result(), stubs.result()
+            except KeyboardInterrupt:
+                gradings.stop()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise Interrupted(finished, len(checked)) from None
     return Validation(graded, *runs, found, unchecked, skipped_slow, time.perf_counter() - start)
-
-
-# --- reporting ------------------------------------------------------------------------
-
-
-def verdict(result: BugResult) -> str:
-    """One line: the bug, and whether it was caught, fairly, in how long."""
-    if result.run.error:
-        state = f"GRADING FAILED ({result.run.error[:200]})"
-    elif not result.caught_by:
-        state = "NOT CAUGHT"
-    else:
-        count = len(result.caught_by)
-        state = f"caught by {count} test{'s' * (count > 1)}"
-        state += f", UNFAIR to {', '.join(result.unfair)}" if result.unfair else ", fair"
-    return f"{result.bug.name}: {state} ({result.run.seconds:.0f} s)"
-
-
-def _short(names: list[str], width: int) -> str:
-    text = ", ".join(name if len(name) <= 38 else f"{name[:22]}..{name[-14:]}" for name in names)
-    return text if len(text) <= width else text[: width - 2] + ".."
-
-
-def table(validation: Validation, *, width: int = 90) -> str:
-    """bug | part | points lost in its part | tests that caught it | other parts."""
-    rows = [("bug", "part", "lost", "caught by", "other parts")]
-    for r in validation.bugs:
-        caught = _short(r.caught_by, width) or "-- NOT CAUGHT --"
-        caught = f"-- GRADING FAILED: {r.run.error[:width]}" if r.run.error else caught
-        others = "; ".join(f"{p}: {_short(n, width)}" for p, n in r.unfair.items()) or "OK"
-        rows.append((r.bug.name, r.bug.part, f"{r.run.lost(r.bug.part):g}", caught, others))
-    sizes = [max(len(row[i]) for row in rows) for i in range(4)] + [0]
-    lines = [" | ".join(c.ljust(n) for c, n in zip(row, sizes, strict=True)) for row in rows]
-    lines.insert(1, "-" * min(max(map(len, lines)), 200))
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def summary(validation: Validation) -> str:
-    """The solutions' and the stubs' scores, the bug count, and every problem."""
-    (score, most), stubs = validation.reference.score(), validation.stubs.score()[0]
-    slow = len(validation.skipped_slow)
-    lines = [
-        f"Parts graded: {', '.join(validation.parts)}. Solutions {score:g} / {most:g}, "
-        f"stubs {stubs:g}. Bugs caught fairly: {sum(r.ok for r in validation.bugs)} of "
-        f"{len(validation.bugs)}" + f" ({slow} slow bugs skipped)" * bool(slow) + ". "
-        f"{validation.seconds:.0f} s.",
-    ]
-    problems = validation.problems()
-    lines += ["", "PROBLEMS:", *(f"- {p}" for p in problems)] if problems else ["All good."]
-    return "\n".join(lines)
 
 
 def main(
@@ -300,6 +289,12 @@ def main(
     """Run validate, print progress, the table and the summary; 0 when all is well."""
     print("Grading the solutions, the stubs and the catalogue's bugs...", flush=True)
     say = functools.partial(print, flush=True)
-    validation = validate(fast=fast, jobs=jobs, bugs=bugs, parts=parts, config=config, progress=say)
+    try:
+        validation = validate(
+            fast=fast, jobs=jobs, bugs=bugs, parts=parts, config=config, progress=say
+        )
+    except Interrupted as stop:
+        print("\n" + stop.report(), flush=True)
+        return 130
     print("\n" + table(validation) + "\n\n" + summary(validation))
     return 0 if validation.ok else 1

@@ -19,7 +19,8 @@ from autograder.contract import PARTS
 from autograder.errors import UserError
 from autograder.instructor import validate as validate_module
 from autograder.instructor.bugs import BUGS, Bug, BugError, apply, by_name
-from autograder.instructor.validate import BugResult, GradedTest, Run, Validation, table, validate
+from autograder.instructor.validate import BugResult, GradedTest, Run, Validation, validate
+from autograder.instructor.validate_report import table
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"

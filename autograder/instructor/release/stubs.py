@@ -182,7 +182,7 @@ def main(check: bool, root: Path | None = None) -> int:
     if check:
         diff = diff_assignment(stubs, assignment)
         if diff:
-            print(diff, end="")
+            print(_shortened(diff), end="")
             print(f"{assignment} has drifted from {solutions}: run `python -m autograder release`")
             return 1
         print(f"OK: {assignment} is up to date with {solutions} ({len(stubs)} files)")
@@ -194,6 +194,31 @@ def main(check: bool, root: Path | None = None) -> int:
     summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
     print(f"{len(stubs)} stubs from {solutions} in {assignment}: {summary}")
     return 0
+
+
+DIFF_SHOWN = 40
+"""Lines of the drift diff `release --check` prints; the rest is counted per file."""
+
+
+def _shortened(diff: str) -> str:
+    """The first DIFF_SHOWN lines of a unified diff, then how many lines each file's diff
+    changes in all."""
+    lines = diff.splitlines(keepends=True)
+    if len(lines) <= DIFF_SHOWN:
+        return diff
+    changed: Counter[str] = Counter()
+    name = ""
+    for line in lines:
+        if line.startswith("+++ "):
+            name = line[4:].strip()
+        elif line[:1] in "+-" and not line.startswith("--- "):
+            changed[name] += 1
+    counts = "".join(f"  {name}: {count} lines differ\n" for name, count in changed.items())
+    return (
+        "".join(lines[:DIFF_SHOWN])
+        + f"... {len(lines) - DIFF_SHOWN} more diff lines; in all:\n"
+        + counts
+    )
 
 
 def _lines(text: str) -> list[str]:
