@@ -3,8 +3,12 @@ reference and of the stubs that several test modules read."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +19,30 @@ from autograder.engine.results import Grade
 ROOT = Path(__file__).resolve().parents[1]
 
 pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_network() -> Iterator[None]:
+    """No test reaches the network: a connection to anything but this machine (loopback,
+    UNIX sockets) fails at once, naming the address (subprocesses are not covered)."""
+    connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            host = str(address[0])
+            try:
+                local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+            except ValueError:  # a name, not an address
+                local = False
+            if not local:
+                raise OSError(f"tests never use the network (a test tried {address})")
+        connect(self, address)
+
+    socket.socket.connect = guarded  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        socket.socket.connect = connect  # type: ignore[method-assign]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

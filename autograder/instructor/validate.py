@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.config import load_config
-from autograder.contract import PARTS
+from autograder.contract import BY_NAME, PARTS
 from autograder.errors import UserError
 from autograder.instructor.bugs import BUGS, Bug, apply
 from autograder.instructor.gradings import Gradings
@@ -225,14 +225,14 @@ def validate(
     config = config.resolve() if config else None
     settings = load_config(config)
     root, specs = settings.root, settings.tests.values()
-    if not fast:  # the slow tests train on MNIST: say so now, not after every bug
-        find_mnist_dir(configured=settings.data.dir)
     gradings = Gradings()
     graded = tuple(
         p for p in PARTS if (parts is None or p in parts) and any(s.part == p for s in specs)
     )
     if not graded:
         raise UserError(f"no graded tests for {', '.join(parts or PARTS)} in the config")
+    if not fast and any(BY_NAME[part].mnist for part in graded):
+        find_mnist_dir(configured=settings.data.dir)  # the slow tests need it: say so now
     chosen = list(bugs) if bugs is not None else [b for b in BUGS if not parts or b.part in parts]
     skipped_slow = tuple(bug for bug in chosen if fast and bug.slow)
     unchecked = tuple(b for b in chosen if b.part not in graded and b not in skipped_slow)

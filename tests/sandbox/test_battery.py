@@ -10,6 +10,7 @@ import re
 import shutil
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 from adversaries import BATTERY, ROOT, Adversary
@@ -17,12 +18,21 @@ from adversaries import BATTERY, ROOT, Adversary
 from autograder.config import Config, load_config
 from autograder.contract import CONTRACT
 from autograder.engine.grading import grade
+from autograder.sandbox import processes
 from autograder.sandbox.cgroup import MemoryCgroup
-from autograder.sandbox.processes import UIDS, table
+from autograder.sandbox.processes import table
 
 SETTINGS = {"budget": 3.0, "import_budget": 2.0}
 """Short budgets, so that a hang costs seconds; the reference's fast tests fit them."""
-IGNORED = {".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis"}
+IGNORED = {
+    ".git",
+    ".venv",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+}
 
 
 def checkout_digest() -> str:
@@ -63,10 +73,44 @@ def submission(tmp_path: Path, adversary: Adversary) -> Path:
     return folder
 
 
-def workers_left() -> list[tuple[int, int, int]]:
-    """Processes of the workers' users, and children of this process (zombies aside)."""
-    me = os.getpid()
-    return [entry for entry in table() if entry[2] in UIDS or entry[1] == me]
+@pytest.fixture(autouse=True)
+def claimed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The worker uids this test's runs claimed: the leftover checks look at these only,
+    so gradings elsewhere on the machine (other uids, or ours after we released it) do
+    not count."""
+    uids: list[int] = []
+    claim = processes.claim_user
+
+    def recording() -> tuple[int, IO[str]]:
+        uid, lock = claim()
+        uids.append(uid)
+        return uid, lock
+
+    monkeypatch.setattr(processes, "claim_user", recording)
+    return uids
+
+
+def _uptime_ticks() -> float:
+    return float(Path("/proc/uptime").read_text().split()[0]) * os.sysconf("SC_CLK_TCK")
+
+
+def _started(pid: int) -> float:
+    """When `pid` started, in clock ticks since boot (inf when it is gone)."""
+    try:
+        return float(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return float("inf")
+
+
+def workers_left(uids: list[int]) -> list[tuple[int, int, int]]:
+    """Processes of this test's worker users that started before now (zombies aside), and
+    children of this process."""
+    me, now = os.getpid(), _uptime_ticks()
+    return [
+        entry
+        for entry in table()
+        if (entry[2] in uids and _started(entry[0]) <= now) or entry[1] == me
+    ]
 
 
 def test_the_battery_holds_at_least_25_submissions() -> None:
@@ -75,7 +119,9 @@ def test_the_battery_holds_at_least_25_submissions() -> None:
 
 
 @pytest.mark.parametrize("adversary", BATTERY, ids=[a.name for a in BATTERY])
-def test_an_adversary_gets_the_grade_it_must_get(tmp_path: Path, adversary: Adversary) -> None:
+def test_an_adversary_gets_the_grade_it_must_get(
+    tmp_path: Path, adversary: Adversary, claimed: list[int]
+) -> None:
     if adversary.cgroup and not CGROUPS:
         pytest.skip("no memory cgroup here (root on Linux only)")
     # a lower cap for the cgroup case, so that it is reached well within the budget
@@ -95,12 +141,12 @@ def test_an_adversary_gets_the_grade_it_must_get(tmp_path: Path, adversary: Adve
         assert adversary.message in failed[0].message, failed[0].message
     assert all(len(o.output) < 2_200 for o in result.outcomes)
     assert seconds < adversary.seconds
-    assert workers_left() == []
+    assert workers_left(claimed) == []
     assert result.extra["worker"]["processes_left"] == 0
 
 
 def test_a_submission_whose_every_call_hangs_is_graded_within_the_run_budget(
-    tmp_path: Path,
+    tmp_path: Path, claimed: list[int]
 ) -> None:
     config = short_config(tmp_path, run_budget=15.0)
     folder = tmp_path / "submission"
@@ -115,7 +161,7 @@ def test_a_submission_whose_every_call_hangs_is_graded_within_the_run_budget(
     assert time.monotonic() - start < 15.0 + 5.0
     assert result.score == 0
     assert any("run's time budget of 15 s ran out" in o.message for o in result.outcomes)
-    assert workers_left() == []
+    assert workers_left(claimed) == []
 
 
 def test_the_checkout_is_unchanged_by_the_battery() -> None:
