@@ -13,7 +13,6 @@ grade_part, which ships with the engine; this module does not.
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -240,7 +239,7 @@ def nbgrader_notebook(sources: dict[str, str], points: dict[str, float]) -> Note
       returns the part's score in grading.toml's points, so they must agree).
     Before a part is first used (or imported by a part first used), four cells: what to
     do, the solution cell (``%%writefile assignment/<part>.py`` and the module, each
-    region's leading comments moved above its BEGIN marker with a TODO), the locked test
+    region's comments above its BEGIN marker as the stub's TODO outline), the locked test
     cell calling grade_part, and the import.
     """
     missing = [part for part in PARTS if part not in sources or part not in points]
@@ -286,10 +285,12 @@ def _part_cells(part: str, source: str, points: float) -> list[Cell]:
 
 
 def _todos_above_markers(source: str, filename: str) -> str:
-    """`source` with each region's leading comment lines moved above its BEGIN marker, the
-    first one as ``# TODO: ...`` (wrapped as release does), so that they outlive nbgrader's
-    clearing of the region. Raises ValueError for a region with no leading comment."""
-    from autograder.instructor.release.stubs import BEGIN, LINE_LENGTH
+    """`source` with each region's comment lines, as the stub's outline (release's
+    stubs.outline: the first as ``# TODO: ...``), above its BEGIN marker, so that they
+    outlive nbgrader's clearing of the region: the leading comments move there, the later
+    ones stay beside their code too. Raises ValueError for a region with no leading
+    comment."""
+    from autograder.instructor.release.stubs import BEGIN, END, outline, region_comments
 
     lines = source.splitlines(keepends=True)
     out: list[str] = []
@@ -301,18 +302,15 @@ def _todos_above_markers(source: str, filename: str) -> str:
             out.append(line)
             continue
         indent = line[: len(line) - len(line.lstrip())]
-        comments: list[str] = []
-        while index < len(lines) and re.match(r"#(?!##)", lines[index].strip()):
-            comments.append(lines[index].strip())
-            index += 1
-        what = comments[0].lstrip("#").strip() if comments else ""
-        if not what:
-            raise ValueError(f"{filename}: a region has no leading comment to keep as a TODO")
-        width = LINE_LENGTH - len(indent) - 2
-        first = textwrap.wrap(f"TODO: {what}", width, break_long_words=False)
-        out += [f"{indent}# {text}\n" for text in first]
-        out += [f"{indent}{comment}\n" for comment in comments[1:]]
+        end = next(i for i in range(index, len(lines)) if lines[i].strip() == END)
+        try:
+            todo = outline(region_comments(lines[index:end]), indent)
+        except ValueError as error:
+            raise ValueError(f"{filename}: {error}") from error
+        out += [f"{text}\n" for text in todo]
         out.append(line)
+        while index < end and lines[index].strip().startswith("#"):
+            index += 1  # the leading comments: moved above
     return "".join(out)
 
 
