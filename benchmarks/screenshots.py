@@ -93,6 +93,9 @@ def grade_pages(work: Path) -> dict[str, Path]:
         print(f"grading {name}...", flush=True)
         subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         pages[name] = folder / "feedback.html"
+        figures = len(list((folder / "figures").glob("*.png")))
+        size = pages[name].stat().st_size / 1e6
+        print(f"{name}: feedback.html {size:.2f} MB with {figures} figures", flush=True)
     return pages
 
 
