@@ -4,7 +4,7 @@
 
 Grades three submissions as a student's grade would be graded and writes their feedback
 pages (autograder/feedback/page.py): the reference solutions (full, MNIST included,
-about 3 minutes on 2 cores), the stubs (--fast) and the reference with one planted bug
+about 2 minutes on 2 cores), the stubs (--fast) and the reference with one planted bug
 (nn_missing_relu_mask from the bug catalogue; only its part, MNIST included). Each page
 is cut at its part headings into the views below, opened in headless Chromium (Debian's
 ``chromium`` package; exits 2 without it) at 1100 CSS pixels wide and a device scale of
@@ -41,7 +41,6 @@ VIEWS = {
     # file name: (page, the headings kept, after the page's summary or not)
     "reference-summary-warmup.png": ("reference", ("P4.0",), True),
     "reference-neural-net.png": ("reference", ("P4.3",), False),
-    "reference-knn.png": ("reference", ("P4.1",), False),
     "reference-time-used.png": ("reference", ("Time used",), False),
     "stubs-summary-warmup.png": ("stubs", ("P4.0",), True),
     "bug-neural-net.png": ("bug", ("P4.3",), True),
@@ -130,7 +129,7 @@ def screenshot(browser: str, page: Path, target: Path) -> bytes:
     if box:
         image = image.crop((0, 0, image.width, min(box[3] + 24, image.height)))
     buffer = io.BytesIO()
-    image.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(
+    image.quantize(colors=128, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE).save(
         buffer, format="PNG", optimize=True
     )
     return buffer.getvalue()

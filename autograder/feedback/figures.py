@@ -237,15 +237,14 @@ def confusion_matrix(
     counts = confusion_counts(y_true, y_pred, classes)
     total = int(counts.sum())
     accuracy = float(np.trace(counts)) / total if total else float("nan")
-    fig = Figure(figsize=(0.7 * classes + 2.5, 0.62 * classes + 1.5), layout="constrained")
+    fig = Figure(figsize=(0.6 * classes + 2.5, 0.55 * classes + 1.5), layout="constrained")
     ax = fig.subplots()
     image = ax.imshow(counts, cmap="Blues")
     dark = counts.max() / 2.0
-    size = 10 if counts.max() < 1000 else 8.5  # four digits still fit a cell
     for (i, j), count in np.ndenumerate(counts):
         if count:
             color = "white" if count > dark else "black"
-            ax.text(j, i, str(count), ha="center", va="center", fontsize=size, color=color)
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=10, color=color)
     ticks = np.arange(classes)
     ax.set_xticks(ticks)
     ax.set_yticks(ticks)
@@ -281,7 +280,7 @@ def png_bytes(fig: Figure, *, dpi: int = 80) -> bytes:
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
         with Image.open(buffer) as drawn:
             palette = drawn.convert("RGB").quantize(
-                256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+                256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE
             )
         out = io.BytesIO()
         palette.save(out, format="PNG", optimize=True)

@@ -22,6 +22,7 @@ STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em aut
 table{border-collapse:collapse;width:100%;font-size:.9em}td,th{border:1px solid #ccc;
 padding:.3em .5em;text-align:left;vertical-align:top}pre{margin:0;white-space:pre-wrap}
 .passed{color:#176117}.failed,.error{color:#b00}.partial{color:#a60}.note{color:#666}
+.number{white-space:nowrap}
 figure{margin:1em 0}img{max-width:100%;height:auto}"""
 
 

@@ -221,8 +221,8 @@ def _html(grade: Grade, heading: str, sections: list[Section], timing: list[Show
             [
                 html.cell(report.title(o)),
                 html.cell(o.status, css=o.status),
-                html.cell(f"{_pts(o.points * o.fraction)} / {_pts(o.points)}"),
-                html.cell(f"{o.seconds:.2f}"),
+                html.cell(f"{_pts(o.points * o.fraction)} / {_pts(o.points)}", css="number"),
+                html.cell(f"{o.seconds:.2f}", css="number"),
                 html.cell(_lines(o.message), pre=True),
             ]
             for o in section.visible

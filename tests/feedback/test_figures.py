@@ -104,4 +104,4 @@ def test_confusion_matrix_title_gives_the_accuracy_to_two_decimals_and_counts_ar
     y_pred[:295] = (y_pred[:295] + 1) % 10  # 97.05% right
     ax = figures.confusion_matrix(y_true, y_pred).axes[0]
     assert "accuracy 97.05%" in ax.get_title()
-    assert min(text.get_fontsize() for text in ax.texts) >= 8.5
+    assert min(text.get_fontsize() for text in ax.texts) >= 10
