@@ -19,6 +19,7 @@ def compute_distances(X_train, X_test):
     """
     # TODO: Expand ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2 so that one matrix product does all pairs
     # (einsum "ij,ij->i" is the row-wise sum of squares, without a temporary array)
+    # Rounding can leave tiny negative values where the distance is 0
     raise NotImplementedError
 
 
@@ -37,4 +38,5 @@ def predict_labels(dists, y_train, k=1):
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     # TODO: Find the k nearest columns of each row without sorting the whole row
+    # Count the votes for every label; argmax picks the smallest label on a tie
     raise NotImplementedError

@@ -26,6 +26,7 @@ def svm_loss(scores, y, delta=1.0):
     - dscores: (N, C) float64, dL/dscores.
     """
     # TODO: Margin of every wrong class against the correct one; the correct class adds nothing
+    # Each violated margin adds +1 to its class and -1 to the correct class
     raise NotImplementedError
 
 

@@ -96,6 +96,8 @@ def loss(params, X, y, reg=0.0, activation="relu"):
     """
     _check_activation(activation)
     # TODO: Forward pass and the hinge loss (svm_loss gives dscores), plus the L2 term
+    # Backward through the second layer, then ReLU, then the first layer
+    # hidden > 0 exactly where the pre-activation > 0, so hidden serves as the mask
     raise NotImplementedError
 
 
@@ -143,6 +145,7 @@ def train(
     train_sample = rng.choice(num_train, min(num_train, 1000), replace=False)
     history = {"loss": [], "train_acc": [], "val_acc": []}
     # TODO: Each step: sample a minibatch with rng, get loss and grads, step every parameter
+    # Once per epoch: record both accuracies, then decay the learning rate
     raise NotImplementedError
 
 

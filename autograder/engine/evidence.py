@@ -9,7 +9,11 @@ A graded test (or a helper it calls, such as expect.gradient) calls ``record(kin
 - ``"mnist"``: part, accuracy, y_true and y_pred (N,) int64, history (lists by name:
   ``loss`` per iteration, ``train_acc`` and ``val_acc`` per epoch), weights (the linear
   classifier's W, (784, C), or None) and the misclassified test images ``wrong_images``
-  (M, 784) with ``wrong_true`` and ``wrong_pred`` (M,), M <= WRONG_SHOWN.
+  (M, 784) with ``wrong_true`` and ``wrong_pred`` (M,), M <= WRONG_SHOWN;
+- ``"budget"``: step (``"training"``, ``"prediction"``), seconds and budget: a test's
+  timed step and the budget it must meet ([accuracy.<part>] budget), the numbers its
+  message states; the feedback's time chart draws them instead of the whole test's time
+  against the test's own budget, a wider limit that covers the grader's work too.
 """
 
 from __future__ import annotations

@@ -160,13 +160,13 @@ def gradient_check(
     finite = values[np.isfinite(values)]
     top = max(float(np.max(finite, initial=tolerance)), tolerance) * 100.0
     heights = np.where(np.isfinite(values), np.maximum(values, 1e-16), top)
-    fig = Figure(figsize=(max(5.0, 0.9 * len(names) + 2.0), 4.5), layout="constrained")
+    fig = Figure(figsize=(max(6.5, 0.9 * len(names) + 2.0), 4.5), layout="constrained")
     ax = fig.subplots()
     positions = np.arange(len(names))
     ax.bar(positions, heights, color=np.where(bad, WRONG, "tab:green"))
     ax.axhline(tolerance, color="black", linestyle="--", label=f"tolerance {tolerance:g}")
     for x, value, height in zip(positions, values, heights, strict=True):
-        ax.annotate(f"{value:.1e}", (x, height), ha="center", va="bottom", fontsize=8)
+        ax.annotate(f"{value:.1e}", (x, height), ha="center", va="bottom", fontsize=9)
     ax.set_yscale("log")
     ax.set_xticks(positions, names, rotation=30, ha="right")
     ax.set(title=title, xlabel="gradient", ylabel="max relative error |a - n| / (|a| + |n|)")
@@ -229,26 +229,27 @@ def confusion_matrix(
     *,
     title: str = "Confusion matrix",
 ) -> Figure:
-    """The confusion counts as a heat map, each cell labelled with its count.
+    """The confusion counts as a heat map, each cell labelled with its count; the title
+    gives the accuracy to two decimals (the tiers of grading.toml sit at 0.5% steps).
 
     Inputs: y_true, y_pred: (N,) int in 0..classes-1 (see confusion_counts).
     """
     counts = confusion_counts(y_true, y_pred, classes)
     total = int(counts.sum())
     accuracy = float(np.trace(counts)) / total if total else float("nan")
-    fig = Figure(figsize=(0.55 * classes + 2.5, 0.5 * classes + 1.5), layout="constrained")
+    fig = Figure(figsize=(0.6 * classes + 2.5, 0.55 * classes + 1.5), layout="constrained")
     ax = fig.subplots()
     image = ax.imshow(counts, cmap="Blues")
     dark = counts.max() / 2.0
     for (i, j), count in np.ndenumerate(counts):
         if count:
             color = "white" if count > dark else "black"
-            ax.text(j, i, str(count), ha="center", va="center", fontsize=7, color=color)
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=10, color=color)
     ticks = np.arange(classes)
     ax.set_xticks(ticks)
     ax.set_yticks(ticks)
     ax.set(
-        title=f"{title} ({total:,} examples, accuracy {accuracy:.1%})",
+        title=f"{title}\n{total:,} examples, accuracy {accuracy:.2%}",
         xlabel="predicted label",
         ylabel="true label",
     )
@@ -267,13 +268,22 @@ def _images(X: npt.ArrayLike) -> npt.NDArray[np.float64]:
 
 
 def png_bytes(fig: Figure, *, dpi: int = 80) -> bytes:
-    """The figure as PNG bytes, drawn with Agg (no display needed) and without the
-    software-version stamp (the same figure gives the same bytes); then cleared, so that
-    it frees its memory."""
+    """The figure as PNG bytes, drawn with Agg (no display needed), stored with a palette
+    of at most 256 colours (a figure's flat colours and anti-aliased text fit it: the file
+    is less than half the size of Agg's RGBA) and without the software-version stamp (the
+    same figure gives the same bytes); then cleared, so that it frees its memory."""
+    from PIL import Image
+
     try:
         buffer = io.BytesIO()
         FigureCanvasAgg(fig)
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-        return buffer.getvalue()
+        with Image.open(buffer) as drawn:
+            palette = drawn.convert("RGB").quantize(
+                256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE
+            )
+        out = io.BytesIO()
+        palette.save(out, format="PNG", optimize=True)
+        return out.getvalue()
     finally:
         fig.clear()

@@ -11,14 +11,13 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from autograder.feedback.figures import WRONG
-
-__all__ = ["score_distribution", "time_budget"]
+__all__ = ["STATUS_COLOURS", "score_distribution", "time_budget"]
 
 
 def score_distribution(
@@ -67,43 +66,64 @@ def score_distribution(
     return fig
 
 
+STATUS_COLOURS = {
+    "passed": "tab:green",
+    "partial": "tab:orange",
+    "failed": "tab:red",
+    "error": "tab:purple",
+}
+"""The bar colour of a test by its status (autograder.engine.results.Outcome.status);
+any other status is drawn grey."""
+OTHER = "tab:gray"
+
+
 def time_budget(
     names: Sequence[str],
     seconds: Sequence[float],
     budgets: Sequence[float],
+    statuses: Sequence[str],
     *,
     title: str = "Time used against each test's budget",
 ) -> Figure:
-    """Seconds each test took (a bar) and its time budget (a black tick), log scale.
+    """Seconds each test took (a bar, coloured by the test's status) and its time budget
+    (a black tick), on a log scale; the legend names the statuses shown.
 
     Inputs:
     - names: (T,) str, the tests, top to bottom.
     - seconds: (T,) float >= 0, time each test took.
     - budgets: (T,) float > 0, seconds each test may take.
-    Bars over their budget are red; a time of 0 is drawn at 1e-4 s.
+    - statuses: (T,) str, each test's status (passed, partial, failed, error).
+    A time of 0 is drawn at 1e-4 s.
     """
     used = np.asarray(seconds, dtype=np.float64).reshape(-1)
     limit = np.asarray(budgets, dtype=np.float64).reshape(-1)
-    if not (len(names) == len(used) == len(limit)):
-        raise ValueError("time_budget: names, seconds and budgets have different lengths")
+    if not (len(names) == len(used) == len(limit) == len(statuses)):
+        raise ValueError("time_budget: names, seconds, budgets and statuses differ in length")
     if not len(names):
         raise ValueError("time_budget: no tests")
     rows = np.arange(len(names))
-    over = ~(used <= limit)
-    fig = Figure(figsize=(10.0, 0.24 * len(names) + 1.4), layout="constrained")
+    fig = Figure(figsize=(10.0, 0.27 * len(names) + 1.5), layout="constrained")
     ax = fig.subplots()
-    ax.barh(rows, np.maximum(used, 1e-4), color=np.where(over, WRONG, "tab:blue"))
-    ax.scatter(limit, rows, marker="|", s=120, color="black", zorder=3)
+    colours = [STATUS_COLOURS.get(status, OTHER) for status in statuses]
+    ax.barh(rows, np.maximum(used, 1e-4), color=colours, height=0.7)
+    ax.scatter(limit, rows, marker="|", s=160, linewidths=2, color="black", zorder=3)
     ax.set_xscale("log")
-    ax.set_yticks(rows, list(names), fontsize=7)
-    ax.invert_yaxis()
+    ax.set_yticks(rows, list(names), fontsize=9)
+    ax.set_ylim(len(names) - 0.5, -0.5)  # the first test on top
+    ax.grid(axis="x", which="major", color="#ddd")
+    ax.set_axisbelow(True)
     ax.set(title=title, xlabel="seconds (log scale)", ylabel="test")
-    key = [
-        Patch(color="tab:blue", label="within budget"),
-        Patch(color=WRONG, label="over budget"),
-        Line2D([], [], marker="|", markersize=12, color="black", linestyle="", label="budget"),
+    shown = [*STATUS_COLOURS, *sorted(set(statuses) - set(STATUS_COLOURS))]
+    key: list[Artist] = [
+        Patch(color=STATUS_COLOURS.get(status, OTHER), label=status)
+        for status in shown
+        if status in statuses
     ]
-    fig.legend(handles=key, loc="outside right upper", fontsize=8)
+    key.append(
+        Line2D([], [], marker="|", markersize=13, markeredgewidth=2, color="black",
+               linestyle="", label="time budget")
+    )  # fmt: skip
+    fig.legend(handles=key, loc="outside right upper", fontsize=9)
     return fig
 
 

@@ -9,16 +9,21 @@ strings (cells made by `cell` are HTML already).
 from __future__ import annotations
 
 import base64
+import struct
 from collections.abc import Iterable, Sequence
 from html import escape
 
-__all__ = ["STYLE", "cell", "escape", "figure", "page", "table"]
+__all__ = ["CSS_DPI", "STYLE", "cell", "escape", "figure", "page", "table"]
+
+CSS_DPI = 96
+"""CSS pixels per inch: a figure drawn at `dpi` is shown at its size in inches."""
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
 table{border-collapse:collapse;width:100%;font-size:.9em}td,th{border:1px solid #ccc;
 padding:.3em .5em;text-align:left;vertical-align:top}pre{margin:0;white-space:pre-wrap}
 .passed{color:#176117}.failed,.error{color:#b00}.partial{color:#a60}.note{color:#666}
-figure{margin:1em 0}img{max-width:100%}"""
+.number{white-space:nowrap}
+figure{margin:1em 0}img{max-width:100%;height:auto}"""
 
 
 def page(title: str, body: Sequence[str]) -> str:
@@ -45,11 +50,24 @@ def cell(text: str, *, css: str = "", pre: bool = False) -> str:
     return f"<td class='{escape(css)}'>{inner}</td>" if css else f"<td>{inner}</td>"
 
 
-def figure(png: bytes, caption: str) -> str:
-    """The PNG image embedded as base64, with `caption` below it and as its alt text."""
+def figure(png: bytes, caption: str, *, dpi: float = CSS_DPI) -> str:
+    """The PNG image embedded as base64, with `caption` below it and as its alt text.
+    An image drawn at `dpi` pixels per inch is shown CSS_DPI CSS pixels per inch wide
+    (its size in inches), so a denser PNG is sharper, not larger."""
     data = base64.b64encode(png).decode("ascii")
     caption = escape(caption)
+    width, height = _png_size(png)
+    size = f" width='{round(width * CSS_DPI / dpi)}' height='{round(height * CSS_DPI / dpi)}'"
     return (
-        f"<figure><img src='data:image/png;base64,{data}' alt='{caption}'>"
-        f"<figcaption>{caption}</figcaption></figure>"
+        f"<figure><img src='data:image/png;base64,{data}'{size if width else ''} "
+        f"alt='{caption}'><figcaption>{caption}</figcaption></figure>"
     )
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """The (width, height) in pixels of PNG bytes, read from the IHDR chunk; (0, 0) for
+    bytes that are not a PNG."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        return 0, 0
+    width, height = struct.unpack(">II", png[16:24])
+    return int(width), int(height)

@@ -12,6 +12,7 @@ files.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +29,14 @@ __all__ = ["write_feedback"]
 
 NO_MNIST = "No MNIST run: the slow tests were left out or failed before training."
 NO_GRADIENT = "No gradient check: the visible gradient tests were left out or failed before it."
+FUNCTION = re.compile(r"\s*([A-Za-z_][\w.]*)")
+"""The function a gradient check's name starts with: ``matmul_backward(x (2, 3), ...): dw``."""
 MESSAGE_LINES = 4
 """Lines of a test's message shown in its row."""
-DPI = 80
+DPI = 144
+"""Pixels per inch of the figures' PNGs. The page shows them at html.CSS_DPI (96 CSS
+pixels per inch, so a 10-point label is 13 CSS pixels high), 1.5 image pixels per CSS
+pixel: sharp on high-density screens."""
 
 
 @dataclass(frozen=True)
@@ -151,10 +157,14 @@ def _figures(part: str, visible: list[Outcome]) -> tuple[list[Shown], list[str]]
 
 
 def _worst(checks: list[dict[str, Any]]) -> dict[str, float]:
-    """parameter -> its largest error over the gradient records (NaN if any is NaN)."""
+    """ "function: parameter" (``sigmoid_neuron: dw``) -> its largest error over the
+    gradient records (NaN if any is NaN)."""
     worst: dict[str, float] = {}
     for check in checks:
-        name, error = check["parameter"], float(check["error"])
+        function = FUNCTION.match(check["name"])
+        parameter = check["parameter"]
+        name = f"{function.group(1)}: {parameter}" if function else parameter
+        error = float(check["error"])
         previous = worst.get(name, error)
         worst[name] = math.nan if math.isnan(previous + error) else max(previous, error)
     return worst
@@ -165,10 +175,24 @@ def _timing(grade: Grade) -> list[Shown]:
     visible = [outcome for outcome in grade.outcomes if outcome.spec.visible]
     if not visible:
         return []
-    names = [_short(f"{o.spec.part}: {report.title(o)}") for o in visible]
-    seconds, budgets = [o.seconds for o in visible], [o.spec.budget for o in visible]
-    fig = grading_figures.time_budget(names, seconds, budgets)
-    caption = "Seconds each visible test took against its time budget (hidden tests left out)"
+    names, seconds, budgets = [], [], []
+    for o in visible:
+        timed = [found for found in o.evidence if found["kind"] == "budget"]
+        name = _short(f"{o.spec.part}: {report.title(o)}", 60 if timed else 64)
+        if timed:  # the budget of the test's message: its timed step's
+            names.append(f"{name} ({timed[-1]['step']})")
+            seconds.append(float(timed[-1]["seconds"]))
+            budgets.append(float(timed[-1]["budget"]))
+        else:
+            names.append(name)
+            seconds.append(o.seconds)
+            budgets.append(o.spec.budget)
+    statuses = [o.status for o in visible]
+    fig = grading_figures.time_budget(names, seconds, budgets, statuses)
+    caption = (
+        "Seconds each visible test took against its time budget (hidden tests left out); "
+        "an MNIST test shows its training or prediction against that step's budget"
+    )
     return [_shown("timing", caption, fig)]
 
 
@@ -197,8 +221,8 @@ def _html(grade: Grade, heading: str, sections: list[Section], timing: list[Show
             [
                 html.cell(report.title(o)),
                 html.cell(o.status, css=o.status),
-                html.cell(f"{_pts(o.points * o.fraction)} / {_pts(o.points)}"),
-                html.cell(f"{o.seconds:.2f}"),
+                html.cell(f"{_pts(o.points * o.fraction)} / {_pts(o.points)}", css="number"),
+                html.cell(f"{o.seconds:.2f}", css="number"),
                 html.cell(_lines(o.message), pre=True),
             ]
             for o in section.visible
@@ -207,8 +231,8 @@ def _html(grade: Grade, heading: str, sections: list[Section], timing: list[Show
         out.append(f"<h2>{e(section.heading)}</h2>" + html.table(header, rows))
         out += [f"<p>{e(line)}</p>" for line in _hidden_line(section)]
         out += [f"<p class='note'>{e(note)}</p>" for note in section.notes]
-        out += [html.figure(shown.png, shown.caption) for shown in section.shown]
-    out += ["<h2>Time used</h2>", *(html.figure(s.png, s.caption) for s in timing)]
+        out += [html.figure(shown.png, shown.caption, dpi=DPI) for shown in section.shown]
+    out += ["<h2>Time used</h2>", *(html.figure(s.png, s.caption, dpi=DPI) for s in timing)]
     return html.page(heading, out)
 
 

@@ -23,7 +23,9 @@ def test_every_figure_has_a_title_labelled_axes_and_saves_as_png() -> None:
         grading_figures.score_distribution(
             {"knn": [25.0, 20.5], "total": [90.0, 71.0]}, {"knn": 25}
         ),
-        grading_figures.time_budget(["knn: distances", "knn: mnist"], [0.01, 16.0], [30.0, 240.0]),
+        grading_figures.time_budget(
+            ["knn: distances", "knn: mnist"], [0.01, 16.0], [30.0, 150.0], ["passed", "failed"]
+        ),
     ]
     for fig in made:
         plots = [ax for ax in fig.axes if ax.axison and not hasattr(ax, "_colorbar")]
@@ -75,8 +77,31 @@ def test_score_distribution_gives_a_full_score_a_bin_of_its_own() -> None:
     assert [bar.get_height() for bar in full] == [2]
 
 
-def test_time_budget_bars_over_their_budget_are_red() -> None:
-    fig = grading_figures.time_budget(["fast", "slow", "exact"], [0.1, 2.0, 1.0], [30.0, 0.8, 1.0])
+def test_time_budget_colours_each_bar_by_its_tests_status_and_names_them_in_the_legend() -> None:
+    statuses = ["passed", "failed", "partial", "failed", "error"]
+    fig = grading_figures.time_budget(
+        ["a", "b", "c", "d", "e"], [0.1, 2.0, 1.0, 0.01, 0.2], [30.0, 0.8, 1.0, 30.0, 1.0], statuses
+    )
     bars = fig.axes[0].patches
-    assert [same_color(bar.get_facecolor(), "tab:red") for bar in bars] == [False, True, False]
+    expected = ["tab:green", "tab:red", "tab:orange", "tab:red", "tab:purple"]
+    # a failed test well within its budget is red too, not a "within budget" blue
+    assert len(bars) == len(expected)
+    assert all(same_color(bar.get_facecolor(), c) for bar, c in zip(bars, expected, strict=True))
+    (legend,) = fig.legends
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert labels == ["passed", "partial", "failed", "error", "time budget"]
     assert fig.axes[0].get_xscale() == "log"
+
+
+def test_time_budget_labels_are_at_least_9_points() -> None:
+    fig = grading_figures.time_budget(["a", "b"], [0.1, 2.0], [30.0, 0.8], ["passed", "failed"])
+    assert min(label.get_fontsize() for label in fig.axes[0].get_yticklabels()) >= 9
+
+
+def test_confusion_matrix_title_gives_the_accuracy_to_two_decimals_and_counts_are_legible() -> None:
+    y_true = np.repeat(np.arange(10), 1000)[:10_000]
+    y_pred = y_true.copy()
+    y_pred[:295] = (y_pred[:295] + 1) % 10  # 97.05% right
+    ax = figures.confusion_matrix(y_true, y_pred).axes[0]
+    assert "accuracy 97.05%" in ax.get_title()
+    assert min(text.get_fontsize() for text in ax.texts) >= 10

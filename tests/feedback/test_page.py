@@ -272,3 +272,80 @@ def test_a_full_linear_svm_grade_shows_templates_confusion_training_and_gradient
         r["accuracy"] for o in result.outcomes for r in o.evidence if r["kind"] == "mnist"
     )
     assert f"MNIST test accuracy: linear_svm {accuracy:.2%}" in report.summary(result)
+
+
+@pytest.mark.slow
+@pytest.mark.mnist
+def test_the_mnist_test_records_the_step_and_budget_its_message_states(
+    svm_page: tuple[Grade, Path],
+) -> None:
+    result, _ = svm_page
+    (test,) = [o for o in result.outcomes if any(r["kind"] == "mnist" for r in o.evidence)]
+    (timed,) = [r for r in test.evidence if r["kind"] == "budget"]
+    budget = CONFIG.accuracy["linear_svm"].budget
+    assert (timed["step"], timed["budget"]) == ("training", budget)
+    assert f"{timed['seconds']:.1f} s of its {budget:g} s budget" in test.output + test.message
+
+
+# -- the figures read well: names, budgets, sharpness -----------------------------------
+
+
+def test_gradient_bars_name_the_function_and_its_parameter(
+    reference: Grade, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[str] = []
+    draw = figures.gradient_check
+
+    def spy(errors: dict[str, float], tolerance: float) -> Any:
+        drawn.extend(errors)
+        return draw(errors, tolerance)
+
+    monkeypatch.setattr(figures, "gradient_check", spy)
+    feedback.write_feedback(reference, tmp_path)
+    assert {"matmul_backward: dx", "matmul_backward: dw"} <= set(drawn)
+    assert all(re.fullmatch(r"[A-Za-z_][\w.]*: d\w+", name) for name in drawn), drawn
+
+
+def test_the_time_chart_draws_a_timed_step_against_the_budget_its_message_names(
+    reference: Grade, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An MNIST test records its training (or prediction) time and [accuracy.<part>]'s
+    budget, which its message states; the chart uses them, not the test's own wider
+    budget. Every bar takes its test's status."""
+    budget = CONFIG.accuracy["linear_svm"].budget
+    record = {"kind": "budget", "step": "training", "seconds": 4.5, "budget": budget}
+    last = [o for o in reference.outcomes if o.spec.part == "linear_svm" and o.spec.visible][-1]
+    assert last.spec.budget != budget  # a test's own budget covers the grader's work too
+    outcomes = [
+        dataclasses.replace(o, evidence=(record,), status="failed") if o is last else o
+        for o in reference.outcomes
+    ]
+    seen: dict[str, Any] = {}
+    draw = feedback.grading_figures.time_budget
+
+    def spy(names: list[str], seconds: list[float], budgets: list[float], statuses: Any) -> Any:
+        seen.update(names=names, seconds=seconds, budgets=budgets, statuses=statuses)
+        return draw(names, seconds, budgets, statuses)
+
+    monkeypatch.setattr(feedback.grading_figures, "time_budget", spy)
+    feedback.write_feedback(dataclasses.replace(reference, outcomes=outcomes), tmp_path)
+    row = [name.endswith("(training)") for name in seen["names"]].index(True)
+    assert (seen["seconds"][row], seen["budgets"][row]) == (4.5, budget)
+    assert seen["statuses"][row] == "failed"
+    visible = [o for o in outcomes if o.spec.visible]
+    assert seen["statuses"] == [o.status for o in visible]
+
+
+def test_figures_are_drawn_at_144_dpi_and_shown_at_their_size_in_inches(
+    reference_page: Path,
+) -> None:
+    """1.5 image pixels per CSS pixel (96 per inch): sharp on dense screens, not larger."""
+    assert feedback.DPI >= 144
+    page = reference_page.read_text("utf-8")
+    for match in re.finditer(r"<img src='data:image/png;base64,([^']+)' width='(\d+)' "
+                             r"height='(\d+)'", page):  # fmt: skip
+        png = base64.b64decode(match.group(1))
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert int(match.group(2)) == round(width * 96 / feedback.DPI)
+        assert int(match.group(3)) == round(height * 96 / feedback.DPI)
+    assert page.count("<img ") == len(re.findall(r"<img [^>]* width='\d+' height='\d+'", page))

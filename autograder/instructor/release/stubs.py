@@ -3,21 +3,25 @@
 Every ``.py`` file directly in solutions/ (``__init__.py`` included) becomes the file of
 the same name in assignment/, copied byte for byte except for its *regions*: from a line
 ``### BEGIN SOLUTION`` to a line ``### END SOLUTION`` (whole lines, any indentation).
-A region must start with one or more comment lines saying what to compute; the stub keeps
-that leading comment block, with ``TODO: `` inserted after the ``# `` of its first line
-(wrapped if it would pass LINE_LENGTH), then ``raise NotImplementedError`` (nbgrader's
-convention), at the indentation of the BEGIN marker. The rest of the region, code and
-later comments, is dropped. So the stubs import cleanly and every student function
-raises NotImplementedError until it is written. For example::
+A region must start with a comment line saying what to compute; the stub keeps every
+comment line of the region, in order, as an outline of the steps (comments are never
+secrets: the release's leak search skips them), with ``TODO: `` before the first, each
+at the indentation of the BEGIN marker and wrapped if it would pass LINE_LENGTH, then
+``raise NotImplementedError`` (nbgrader's convention). The region's code is dropped. So
+the stubs import cleanly and every student function raises NotImplementedError until it
+is written. For example::
 
     ### BEGIN SOLUTION
     # Margin of every wrong class against the correct one
     margins = ...
+    # Each violated margin adds +1 to its class and -1 to the correct class
+    dscores = ...
     ### END SOLUTION
 
 becomes::
 
     # TODO: Margin of every wrong class against the correct one
+    # Each violated margin adds +1 to its class and -1 to the correct class
     raise NotImplementedError
 
 MarkerError names the file and line of: END without BEGIN, BEGIN without END, BEGIN
@@ -56,6 +60,8 @@ __all__ = [
     "diff_assignment",
     "generate_stub",
     "main",
+    "outline",
+    "region_comments",
     "write_assignment",
 ]
 
@@ -234,20 +240,39 @@ def _todo(lines: list[str], begin: int, end: int, filename: str) -> list[str]:
     """The lines replacing the region from line `begin` to line `end` (from 1)."""
     marker = lines[begin - 1]
     indent = marker[: len(marker) - len(marker.lstrip())]
-    comments: list[str] = []
-    for line in lines[begin : end - 1]:
-        text = line.strip()
-        if not text.startswith("#") or _MARKER_LIKE.match(text):
-            break
-        comments.append(text)
-    what = comments[0].lstrip("#").strip() if comments else ""
-    if not what:
+    region = lines[begin : end - 1]
+    if not region or not region[0].strip().startswith("#"):
         raise _error(filename, begin, "region has no leading comment saying what to compute")
-    first = textwrap.wrap(f"TODO: {what}", LINE_LENGTH - len(indent) - 2, break_long_words=False)
-    block = [f"{indent}# {part}{_ending(marker)}" for part in first]
-    block += [f"{indent}{comment}{_ending(marker)}" for comment in comments[1:]]
+    try:
+        block = outline(region_comments(region), indent)
+    except ValueError as error:
+        raise _error(filename, begin, f"{error}") from error
     # The raise ends like the END line, so a file without a final newline stays so.
-    return [*block, f"{indent}raise NotImplementedError{_ending(lines[end - 1])}"]
+    ending = _ending(marker)
+    return [f"{line}{ending}" for line in block] + [
+        f"{indent}raise NotImplementedError{_ending(lines[end - 1])}"
+    ]
+
+
+def region_comments(region: list[str]) -> list[str]:
+    """Every comment line of a region's lines, stripped, in order (code lines dropped)."""
+    return [line.strip() for line in region if line.strip().startswith("#")]
+
+
+def outline(comments: list[str], indent: str) -> list[str]:
+    """A region's comment lines as the stub's outline at `indent`, without line endings:
+    ``# TODO: `` before the first, each line wrapped at LINE_LENGTH. ValueError when the
+    first comment is empty (it must say what to compute)."""
+    texts = [comment.lstrip("#").strip() for comment in comments]
+    if not texts or not texts[0]:
+        raise ValueError("the region has no leading comment saying what to compute")
+    width = LINE_LENGTH - len(indent) - 2
+    block: list[str] = []
+    for number, text in enumerate(texts):
+        text = f"TODO: {text}" if number == 0 else text
+        wrapped = textwrap.wrap(text, width, break_long_words=False) or [""]
+        block += [f"{indent}# {part}".rstrip() for part in wrapped]
+    return block
 
 
 def _ending(line: str) -> str:

@@ -210,6 +210,54 @@ def test_stubs_keep_the_constants_and_the_plumbing(stub_folder: Path) -> None:
     }
 
 
+def regions(source: str) -> list[list[str]]:
+    """The lines of every region of `source`, markers left out."""
+    found: list[list[str]] = []
+    inside: list[str] | None = None
+    for line in source.splitlines():
+        if line.strip() == "### BEGIN SOLUTION":
+            inside = []
+        elif line.strip() == "### END SOLUTION" and inside is not None:
+            found.append(inside)
+            inside = None
+        elif inside is not None:
+            inside.append(line)
+    return found
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_comment_of_a_region_is_the_stubs_outline_in_order(
+    stubs: dict[str, str], part: str
+) -> None:
+    stub = stubs[f"{part}.py"].splitlines()
+    for region in regions(_read(ROOT / "solutions" / f"{part}.py")):
+        comments = [line.strip() for line in region if line.strip().startswith("#")]
+        first = "# TODO: " + comments[0].removeprefix("# ")
+        start = next(n for n, line in enumerate(stub) if line.strip() == first)
+        block = [line.strip() for line in stub[start : start + len(comments) + 1]]
+        assert block == [first, *comments[1:], "raise NotImplementedError"], part
+
+
+def test_the_backward_pass_the_epoch_step_and_the_svm_gradient_show_their_steps(
+    stubs: dict[str, str],
+) -> None:
+    """The steps issue 13 found missing from the TODOs."""
+    net, svm = stubs["neural_net.py"], stubs["linear_svm.py"]
+    assert "    # Backward through the second layer, then ReLU, then the first layer\n" in net
+    assert "    # Once per epoch: record both accuracies, then decay the learning rate\n" in net
+    assert "    # Each violated margin adds +1 to its class and -1 to the correct class\n" in svm
+
+
+def test_the_leak_search_passes_the_stubs_with_their_outlines(stubs: dict[str, str]) -> None:
+    """Comments are never secrets: the release's search (build.py) finds nothing in them."""
+    from autograder.instructor.release import build
+
+    secrets = build.secret_lines(ROOT)
+    assert not any(secret.startswith("#") for secret in secrets)
+    tree = {name: stub.encode() for name, stub in stubs.items()}
+    assert build.find_leaks({"student": tree}, secrets, set()) == []
+
+
 def test_assignment_in_the_repository_is_up_to_date(stubs: dict[str, str]) -> None:
     assert diff_assignment(stubs, ROOT / "assignment") == ""
 

@@ -9,6 +9,7 @@ them, and grade_part on the reference and on the stubs.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
 import time
@@ -29,9 +30,10 @@ ROOT = Path(__file__).resolve().parents[3]
 SOLUTIONS = ROOT / "solutions"
 SOURCES = {part: (SOLUTIONS / f"{part}.py").read_text(encoding="utf-8") for part in PARTS}
 POINTS = {"warmup": 10.0, "knn": 25.0, "linear_svm": 30.0, "neural_net": 35.0}
-FIGURES = 8
-"""Figures the student notebook draws: preview, gradient check, kNN mistakes, SVM loss,
-templates, net curves, hyperparameter search, confusion matrix."""
+FIGURES = 9
+"""Figures the student notebook draws: preview, kNN mistakes, SVM gradient check, SVM loss,
+templates, net gradient check, net curves, hyperparameter search, confusion matrix."""
+LABELS = {"warmup": "P4.0", "knn": "P4.1", "linear_svm": "P4.2", "neural_net": "P4.3"}
 BUDGET = 120.0
 """Seconds the student notebook may take (about 30 s on an idle 2-core machine)."""
 
@@ -45,15 +47,31 @@ def reference_copy(folder: Path) -> Path:
 
 
 def execute(notebook: Any, folder: Path) -> float:
-    """Run `notebook` in place with the python3 kernel in `folder`; returns the seconds."""
+    """Run `notebook` in place with the python3 kernel (ipykernel on this Python) in
+    `folder`, importing `folder`'s assignment/ and this tree's autograder; returns the
+    seconds."""
     from nbclient import NotebookClient
 
+    path = os.pathsep.join(filter(None, [str(folder), str(ROOT), os.environ.get("PYTHONPATH")]))
     start = time.perf_counter()
     client = NotebookClient(
         notebook, kernel_name="python3", timeout=300, resources={"metadata": {"path": folder}}
     )
-    client.execute()
+    client.execute(env={**os.environ, "PYTHONPATH": path})
     return time.perf_counter() - start
+
+
+def partial_copy(folder: Path, written: tuple[str, ...]) -> Path:
+    """`folder`/assignment/: the stubs, with the reference solutions of the parts
+    `written` only; returns `folder`."""
+    shutil.copytree(ROOT / "assignment", folder / "assignment")
+    for part in written:
+        shutil.copy(SOLUTIONS / f"{part}.py", folder / "assignment" / f"{part}.py")
+    return folder
+
+
+def stream_text(notebook: Any) -> str:
+    return "".join(out.text for out in outputs(notebook, "stream"))
 
 
 def outputs(notebook: Any, kind: str) -> list[Any]:
@@ -87,8 +105,91 @@ def test_student_notebook_imports_the_student_package_and_draws_with_figures() -
     sources = [cell.source for cell in code_cells(student_notebook())]
     assert "from assignment import warmup, knn, linear_svm, neural_net" in sources[0]
     assert "%autoreload 2" in sources[0] and "%matplotlib inline" in sources[0]
-    assert sum("figures." in source for source in sources) == FIGURES
+    drawing = ("figures.", "show_checks(")  # show_checks draws the gradient-check chart
+    assert sum(any(d in source for d in drawing) for source in sources[2:]) == FIGURES
     assert not any("matplotlib.pyplot" in source or "plt." in source for source in sources)
+
+
+def test_student_notebook_follows_the_parts_in_order_each_section_on_its_own_part() -> None:
+    """The sections calling a part's module come in the order P4.0-P4.3, each calls the
+    module of one part only, inside ``with needs("P4.x"):`` for that part."""
+    cells = code_cells(student_notebook())
+    modules = re.compile(r"\b(" + "|".join(PARTS) + r")\.\w")
+    order = []
+    for cell in cells[1:-1]:  # the imports and the final check call none
+        called = set(modules.findall(cell.source))
+        if not called:
+            continue
+        assert len(called) == 1, cell.source
+        (part,) = called
+        assert f'with needs("{LABELS[part]}"):' in cell.source, cell.source
+        if not order or order[-1] != part:
+            order.append(part)
+    assert order == list(PARTS)
+
+
+def test_no_name_is_assigned_in_the_sections_of_two_parts() -> None:
+    """A leftover from one part's section (the gradient check's W) cannot reach another."""
+    import ast
+
+    cells = code_cells(student_notebook())
+    modules = re.compile(r"\b(" + "|".join(PARTS) + r")\.\w")
+    owners: dict[str, set[str]] = {}
+    for cell in cells[2:-1]:  # after the set-up and the helpers, before the check
+        source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("!"))
+        called = set(modules.findall(source)) or {"set-up"}
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                owners.setdefault(node.id, set()).update(called)
+    shared = {name: parts for name, parts in owners.items() if len(parts) > 1 and name != "_"}
+    assert shared == {}
+
+
+@pytest.mark.slow
+@pytest.mark.mnist
+def test_student_notebook_runs_to_the_end_with_only_p40_and_p41_written(tmp_path: Path) -> None:
+    notebook = student_notebook()
+    execute(notebook, partial_copy(tmp_path, ("warmup", "knn")))
+    assert outputs(notebook, "error") == []
+    text = stream_text(notebook)
+    for part in ("linear_svm", "neural_net"):
+        assert f"write {LABELS[part]} first: {part}." in text
+    assert "write P4.0 first" not in text and "write P4.1 first" not in text
+    assert "lecture:            f = -12" in text and "k = 10: accuracy" in text
+    images = outputs(notebook, "display_data") + outputs(notebook, "execute_result")
+    assert sum("image/png" in out.data for out in images) == 2  # preview, kNN mistakes
+    check = "".join(out.text for out in code_cells(notebook)[-1].outputs if "text" in out)
+    assert "Total:" in check  # the last cell ran
+
+
+def test_needs_prints_write_first_for_an_unwritten_part_and_raises_other_errors() -> None:
+    """The helpers cell's `needs`, run as the notebook runs it (no kernel needed)."""
+    import contextlib
+    import io
+
+    from autograder.instructor.release.walkthrough import HELPERS
+
+    namespace: dict[str, Any] = {}
+    exec(HELPERS.replace("settings = load_config()", "settings = None  #"), namespace)
+    needs = namespace["needs"]
+
+    def stub() -> None:
+        raise NotImplementedError
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        with needs("P4.2"):
+            stub()
+        with needs("P4.2"):
+            print(undefined_name)  # type: ignore[name-defined]  # noqa: F821
+    assert out.getvalue().splitlines() == [
+        f"write P4.2 first: {Path(__file__).stem}.stub is not written",
+        "write P4.2 first: an earlier cell of P4.2 stopped before this one",
+    ]
+    with pytest.raises(NameError), needs("P4.1"):  # P4.1 is not known unwritten: a real bug
+        print(undefined_name)  # type: ignore[name-defined]  # noqa: F821
+    with pytest.raises(ValueError), needs("P4.2"):
+        raise ValueError("a bug, not a missing part")
 
 
 @pytest.mark.slow

@@ -1,8 +1,9 @@
 """A sample solution module for the golden test of the release step.
 
 It has regions at three indentation levels, a multi-line leading comment, comments later
-in a region (dropped), plumbing before a region and code after one (both kept), and a
-first comment line that grows too long with its TODO (wrapped).
+in a region and in a nested block (kept, in order, as an outline at the region's
+indentation), plumbing before a region and code after one (both kept), and a first
+comment line that grows too long with its TODO (wrapped).
 """
 
 import numpy as np
@@ -38,6 +39,8 @@ def normalise(x, eps=1e-12):
         raise ValueError(f"eps must be positive, got {eps}")
     # TODO: Divide by the sum, plus eps so that an all-zero x gives zeros, not NaN.
     # The sum runs over the only axis.
+    # A later comment: kept in the outline, its code dropped
+    # A nested comment: kept at the region's indentation
     raise NotImplementedError
 
 
