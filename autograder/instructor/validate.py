@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.config import load_config
-from autograder.contract import PARTS
+from autograder.contract import ALL_PARTS
 from autograder.errors import UserError
 from autograder.instructor.bugs import BUGS, Bug, apply
 
@@ -180,7 +180,7 @@ def grade(
     error = str(data.get("extra_data", {}).get("autograder_error", ""))
     if not error and process.returncode != 0:
         error = f"exit code {process.returncode}: {process.stderr[-500:]}"
-    return Run(tuple(t for t in tests if t.part in PARTS), error, seconds)
+    return Run(tuple(t for t in tests if t.part in ALL_PARTS), error, seconds)
 
 
 def validate(
@@ -199,10 +199,10 @@ def validate(
     settings = load_config(config)
     root, specs = settings.root, settings.tests.values()
     graded = tuple(
-        p for p in PARTS if (parts is None or p in parts) and any(s.part == p for s in specs)
+        p for p in ALL_PARTS if (parts is None or p in parts) and any(s.part == p for s in specs)
     )
     if not graded:
-        raise UserError(f"no graded tests for {', '.join(parts or PARTS)} in the config")
+        raise UserError(f"no graded tests for {', '.join(parts or settings.parts)} in the config")
     chosen = list(bugs) if bugs is not None else [b for b in BUGS if not parts or b.part in parts]
     skipped_slow = tuple(bug for bug in chosen if fast and bug.slow)
     unchecked = tuple(b for b in chosen if b.part not in graded and b not in skipped_slow)
