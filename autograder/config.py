@@ -262,15 +262,16 @@ def configured_data_dir() -> Path | None:
 
 
 def _parts(r: TomlReader) -> tuple[str, ...]:
-    """grading.toml's ``parts``: known parts, each once; returned in contract order."""
+    """grading.toml's ``parts``: the required parts and any optional ones, each once;
+    returned in contract order."""
     if "parts" not in r.raw:
         return PARTS
     listed = r.get("parts", list, None)
     for part in listed:
         if part not in ALL_PARTS:
             raise r.error("parts", listed, f"lists {part!r}, not a part: use some of {ALL_PARTS}")
-    if not listed or len(set(listed)) != len(listed):
-        raise r.error("parts", listed, "must list at least one part, each once")
+    if len(set(listed)) != len(listed) or not set(PARTS) <= set(listed):
+        raise r.error("parts", listed, f"must list each of {PARTS} and optional parts, once")
     return tuple(part for part in ALL_PARTS if part in listed)
 
 
