@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from autograder.config import load_config
-from autograder.contract import PARTS
+from autograder.config import Config, load_config
+from autograder.contract import ALL_PARTS
 from autograder.errors import UserError
 from autograder.submission import locate
 
@@ -67,8 +67,8 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--part",
             action="append",
-            choices=PARTS,
-            help="grade only this part (repeatable; default: all four)",
+            choices=ALL_PARTS,
+            help="grade only this part (repeatable; default: the parts grading.toml switches on)",
         )
         command.add_argument(
             "--fast",
@@ -133,7 +133,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     submission = args.submission or config.root / "assignment"
-    parts = tuple(args.part or PARTS)
+    parts = _parts(args.part, config)
     print(f"Checking {submission} on the visible tests (seed {config.seed})...", flush=True)
     try:
         result = grade(
@@ -169,7 +169,7 @@ def _run_grade(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         config = load_config(args.config)
-        parts = tuple(args.part or PARTS)
+        parts = _parts(args.part, config)
         submission = locate(args.submission)
         if submission != args.submission:
             print(f"Grading the modules in {submission}", flush=True)
@@ -198,3 +198,15 @@ def _run_grade(args: argparse.Namespace) -> int:
         print(f"autograder error in {len(result.errors)} test(s): see above", file=sys.stderr)
         return 3
     return 0
+
+
+def _parts(chosen: list[str] | None, config: Config) -> tuple[str, ...]:
+    """The parts of --part (default: those grading.toml switches on), in contract order."""
+    if not chosen:
+        return config.parts
+    if off := [part for part in chosen if part not in config.parts]:
+        raise UserError(
+            f"--part {off[0]}: the part is not switched on in {config.path} (its `parts` "
+            f"lists {', '.join(config.parts)}); see docs/optional-parts.md"
+        )
+    return tuple(part for part in ALL_PARTS if part in chosen)

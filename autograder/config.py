@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.contract import MNIST_PARTS, NET_VALIDATION_SIZE, PARTS
+from autograder.contract import ALL_PARTS, MNIST_PARTS, NET_VALIDATION_SIZE, PARTS
 from autograder.errors import ConfigError
 from autograder.toml_reader import TomlReader
 
@@ -120,6 +120,10 @@ class Config:
     hypothesis: HypothesisConfig = HypothesisConfig()
     gradient_check: GradientCheckConfig = GradientCheckConfig()
     limits: LimitsConfig = LimitsConfig()
+    parts: tuple[str, ...] = PARTS
+    """The parts graded, in contract order: grading.toml's ``parts`` (default: the four
+    required ones). Tests and accuracy settings of the other parts are checked, then left
+    out of `tests` and `accuracy`."""
     tests: dict[str, TestSpec] = field(default_factory=dict)
     accuracy: dict[str, AccuracySpec] = field(default_factory=dict)
     document: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -201,8 +205,13 @@ def load_config(path: Path | None = None) -> Config:
     visibility = r.choice("defaults.visibility", d.visibility, VISIBILITIES)
     budget = r.number("defaults.budget", d.budget, least=0.0, strict=True)
     import_budget = r.number("defaults.import_budget", d.import_budget, least=0.0, strict=True)
-    tests = _tests(r, visibility, budget)
-    accuracy = {part: _accuracy(r, part) for part in PARTS if f"accuracy.{part}" in r.tables()}
+    parts = _parts(r)
+    every_test = _tests(r, visibility, budget)
+    tests = {key: spec for key, spec in every_test.items() if spec.part in parts}
+    every_accuracy = {
+        part: _accuracy(r, part) for part in ALL_PARTS if f"accuracy.{part}" in r.tables()
+    }
+    accuracy = {part: spec for part, spec in every_accuracy.items() if part in parts}
     r.reject_unknown()
     for part in MNIST_PARTS:
         if any(spec.part == part for spec in tests.values()) and part not in accuracy:
@@ -216,7 +225,15 @@ def load_config(path: Path | None = None) -> Config:
         )
     points = sum(spec.points for spec in tests.values())
     if tests and not math.isclose(points, total):
-        raise r.error("total_points", total, f"but the tests' points add up to {points:g}")
+        switched_on = ""
+        if parts != PARTS:
+            switched_on = f" of the parts switched on ({', '.join(parts)})"
+        raise r.error(
+            "total_points",
+            total,
+            f"but the tests' points{switched_on} add up to {points:g}: set total_points "
+            "to that sum (docs/optional-parts.md)",
+        )
     return Config(
         path=path,
         seed=seed,
@@ -227,6 +244,7 @@ def load_config(path: Path | None = None) -> Config:
         hypothesis=hypothesis,
         gradient_check=gradient_check,
         limits=limits,
+        parts=parts,
         tests=tests,
         accuracy=accuracy,
         document=raw,
@@ -243,11 +261,25 @@ def configured_data_dir() -> Path | None:
     return load_config(path).data.dir
 
 
+def _parts(r: TomlReader) -> tuple[str, ...]:
+    """grading.toml's ``parts``: the required parts and any optional ones, each once;
+    returned in contract order."""
+    if "parts" not in r.raw:
+        return PARTS
+    listed = r.get("parts", list, None)
+    for part in listed:
+        if part not in ALL_PARTS:
+            raise r.error("parts", listed, f"lists {part!r}, not a part: use some of {ALL_PARTS}")
+    if len(set(listed)) != len(listed) or not set(PARTS) <= set(listed):
+        raise r.error("parts", listed, f"must list each of {PARTS} and optional parts, once")
+    return tuple(part for part in ALL_PARTS if part in listed)
+
+
 def _tests(r: TomlReader, visibility: str, budget: float) -> dict[str, TestSpec]:
     tests: dict[str, TestSpec] = {}
     for part in r.subtables("tests"):
-        if part not in PARTS:
-            raise r.error(f"tests.{part}", "{...}", f"is not a part: use one of {PARTS}")
+        if part not in ALL_PARTS:
+            raise r.error(f"tests.{part}", "{...}", f"is not a part: use one of {ALL_PARTS}")
         for name in r.subtables(f"tests.{part}"):
             key = f"tests.{part}.{name}"
             tests[f"{part}.{name}"] = TestSpec(

@@ -23,6 +23,8 @@ class Part:
     """Whether the part is trained and evaluated on MNIST ([accuracy.<name>])."""
     gradients: bool
     """Whether its visible tests check analytic gradients (feedback's error chart)."""
+    optional: bool = False
+    """Graded only when grading.toml's ``parts`` lists it (docs/optional-parts.md)."""
 
     @property
     def heading(self) -> str:
@@ -63,13 +65,35 @@ REGISTRY: tuple[Part, ...] = (
         mnist=True,
         gradients=True,
     ),
+    Part(
+        "softmax",
+        "P4.4",
+        "softmax classifier",
+        ("softmax", "softmax_loss", "linear_loss", "train", "predict", "HYPERPARAMS"),
+        mnist=True,
+        gradients=True,
+        optional=True,
+    ),
+    Part(
+        "conv",
+        "P4.5",
+        "convolution",
+        ("conv_forward", "conv_backward", "max_pool_forward", "max_pool_backward"),
+        mnist=False,
+        gradients=True,
+        optional=True,
+    ),
 )
 BY_NAME = {part.name: part for part in REGISTRY}
 
-PARTS = tuple(part.name for part in REGISTRY)
-"""The modules of a submission, one per part, in assignment order."""
+ALL_PARTS = tuple(part.name for part in REGISTRY)
+"""Every part the contract knows, required then optional, in assignment order."""
+PARTS = tuple(part.name for part in REGISTRY if not part.optional)
+"""The required parts: the default of grading.toml's ``parts``."""
+OPTIONAL_PARTS = tuple(part.name for part in REGISTRY if part.optional)
+"""The parts graded only when grading.toml's ``parts`` switches them on."""
 MNIST_PARTS = tuple(part.name for part in REGISTRY if part.mnist)
-"""The parts with an MNIST accuracy test."""
+"""The parts with an MNIST accuracy test (optional ones included)."""
 CONTRACT = {part.name: part.names for part in REGISTRY}
 """The names each module must define."""
 

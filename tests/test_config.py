@@ -79,3 +79,46 @@ def test_the_net_must_train_on_more_than_its_validation_images(tmp_path: Path) -
     path = write(tmp_path, f"[accuracy.neural_net]\ntrain_size = 3000\n{tiers}")
     with pytest.raises(ConfigError, match="train_size = 3000 must exceed the 5,000"):
         load_config(path)
+
+
+# --- the optional parts (docs/optional-parts.md) ------------------------------------------
+
+ON = 'parts = ["warmup", "knn", "linear_svm", "neural_net", "softmax", "conv"]\n'
+
+
+def test_the_optional_parts_are_off_by_default_and_their_entries_left_out() -> None:
+    config = load_config(ROOT / "grading.toml")
+    assert config.parts == ("warmup", "knn", "linear_svm", "neural_net")
+    assert not any(spec.part in ("softmax", "conv") for spec in config.tests.values())
+    assert "softmax" not in config.accuracy and config.points() == config.total_points == 100
+
+
+def test_parts_switch_the_optional_parts_on_with_their_points(tmp_path: Path) -> None:
+    text = (ROOT / "grading.toml").read_text(encoding="utf-8")
+    text = ON + text.replace("total_points = 100\n", "total_points = 135\n")
+    config = load_config(write(tmp_path, text))
+    assert config.parts[-2:] == ("softmax", "conv")
+    assert (config.points("softmax"), config.points("conv"), config.points()) == (20, 15, 135)
+    assert config.accuracy["softmax"].required == 0.915
+
+
+def test_switching_a_part_on_without_its_points_names_the_sum(tmp_path: Path) -> None:
+    text = ON + (ROOT / "grading.toml").read_text(encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, text))
+    message = str(error.value)
+    assert "total_points = 100" in message and "add up to 135" in message
+    assert "softmax, conv" in message and str(tmp_path / "grading.toml") in message
+
+
+@pytest.mark.parametrize(
+    ("parts", "problem"),
+    [
+        ('["warmup", "knn", "linear_svm", "neural_net", "lstm"]', "'lstm', not a part"),
+        ('["warmup", "knn", "linear_svm", "softmax"]', "must list each of"),
+        ('["warmup", "knn", "linear_svm", "neural_net", "conv", "conv"]', "must list each of"),
+    ],
+)
+def test_a_bad_parts_list_names_the_problem(tmp_path: Path, parts: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        load_config(write(tmp_path, f"parts = {parts}\n"))

@@ -123,17 +123,23 @@ def evaluate_knn(
     return Evaluation("knn", accuracy, seconds, {"K": k}, {}, predictions=y_pred)
 
 
-def evaluate_linear_svm(module: Any, data: MnistData, *, progress: bool = False) -> Evaluation:
-    """Train on the 60,000 training images with module.HYPERPARAMS, test on 10,000."""
+def evaluate_linear_svm(
+    module: Any, data: MnistData, *, progress: bool = False, part: str = "linear_svm"
+) -> Evaluation:
+    """Train on the 60,000 training images with module.HYPERPARAMS, test on 10,000 (the
+    linear classifiers: P4.2's SVM, and P4.4's softmax with the same train and predict)."""
     settings = dict(module.HYPERPARAMS)
     start = time.perf_counter()
     W, b, loss_history = module.train(data.X_train, data.y_train, **settings)
     seconds = time.perf_counter() - start
     y_pred = np.asarray(module.predict(W, b, data.X_test))
     history = {"loss": list(loss_history)}
-    return Evaluation(
-        "linear_svm", _accuracy(y_pred, data.y_test), seconds, settings, history, y_pred, W
-    )
+    return Evaluation(part, _accuracy(y_pred, data.y_test), seconds, settings, history, y_pred, W)
+
+
+def evaluate_softmax(module: Any, data: MnistData, *, progress: bool = False) -> Evaluation:
+    """P4.4: trained and tested exactly as P4.2 (evaluate_linear_svm)."""
+    return evaluate_linear_svm(module, data, progress=progress, part="softmax")
 
 
 def evaluate_neural_net(module: Any, data: MnistData, *, progress: bool = False) -> Evaluation:
@@ -168,6 +174,7 @@ EVALUATORS: dict[str, Callable[..., Evaluation]] = {
     "knn": evaluate_knn,
     "linear_svm": evaluate_linear_svm,
     "neural_net": evaluate_neural_net,
+    "softmax": evaluate_softmax,
 }
 """The evaluation of each part that has an MNIST accuracy test, in assignment order."""
 

@@ -20,7 +20,7 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from autograder.config import Config
-from autograder.contract import PARTS
+from autograder.contract import ALL_PARTS, PARTS
 from autograder.engine.plugin import Grader
 from autograder.engine.results import Grade
 from autograder.errors import ConfigError, UserError
@@ -96,7 +96,7 @@ def grade(
 
 
 def graded_files(config: Config, parts: tuple[str, ...]) -> list[Path]:
-    """The graded test files of `parts`, part by part in PARTS order; within a part, in
+    """The graded test files of `parts`, part by part in contract order; within a part, in
     the order grading.toml lists their first test (then by name), so that the tests run in
     grading.toml's order as long as each file keeps that order."""
     order = {key: index for index, key in enumerate(config.tests)}
@@ -108,7 +108,7 @@ def graded_files(config: Config, parts: tuple[str, ...]) -> list[Path]:
 
     return [
         path
-        for part in PARTS
+        for part in ALL_PARTS
         if part in parts
         for path in sorted((GRADED / part).glob("test_*.py"), key=position)
     ]

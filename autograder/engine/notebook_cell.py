@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from autograder.contract import PARTS
+from autograder.contract import ALL_PARTS
 
 __all__ = ["grade_part"]
 
@@ -33,8 +33,8 @@ def grade_part(
     the tests' scores, or 0.0 (after printing the grader's output) when the grader wrote
     no results.
     """
-    if part not in PARTS:
-        raise ValueError(f"part={part!r}: must be one of {', '.join(PARTS)}")
+    if part not in ALL_PARTS:
+        raise ValueError(f"part={part!r}: must be one of {', '.join(ALL_PARTS)}")
     if fast is None:
         fast = os.environ.get("AUTOGRADER_FAST") == "1"
     with tempfile.TemporaryDirectory(prefix="autograder-part-") as temporary:

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from autograder.config import Config, TestSpec
-from autograder.contract import PARTS
+from autograder.contract import ALL_PARTS, PARTS
 from autograder.engine import evidence
 from autograder.engine.evaluate import MnistData
 from autograder.engine.failures import PartialCredit, Unusable, fail
@@ -191,7 +191,7 @@ class Grader:
         tests also use linear_svm's svm_loss); the others are not imported, so a broken
         one cannot slow this run. Every process of the run ends with the session."""
         wanted = {*self.parts, *(("linear_svm",) if "neural_net" in self.parts else ())}
-        names = tuple(part for part in PARTS if part in wanted)
+        names = tuple(part for part in ALL_PARTS if part in wanted)
         limits = self.config.limits
         most_mb = max([limits.memory_mb, *(a.memory_mb for a in self.config.accuracy.values())])
         sandbox = Sandbox(

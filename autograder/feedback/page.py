@@ -20,7 +20,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from autograder.contract import BY_NAME, PARTS
+from autograder.contract import ALL_PARTS, BY_NAME
 from autograder.engine import evidence
 from autograder.engine.results import Grade, Outcome
 from autograder.feedback import figures, grading_figures, html, report
@@ -65,12 +65,12 @@ def write_feedback(
 ) -> Path:
     """Write folder/feedback.html, folder/feedback.md and folder/figures/*.png; return the
     HTML file's path."""
-    sections = [_section(grade, part) for part in PARTS if grade.part_score(part)[1] > 0]
+    sections = [_section(grade, part) for part in ALL_PARTS if grade.part_score(part)[1] > 0]
     timing = _timing(grade)
     shown = {s.stem: s.png for s in [*timing, *(s for section in sections for s in section.shown)]}
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     for old in (folder / "figures").glob("*.png"):  # of an earlier page in this folder
-        if old.stem not in shown and old.stem.startswith(("timing", *PARTS)):
+        if old.stem not in shown and old.stem.startswith(("timing", *ALL_PARTS)):
             old.unlink()
     for stem, png in shown.items():
         (folder / "figures" / f"{stem}.png").write_bytes(png)

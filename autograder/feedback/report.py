@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from autograder.contract import BY_NAME, PARTS
+from autograder.contract import ALL_PARTS, BY_NAME
 from autograder.engine import evidence
 from autograder.engine.results import Grade, Outcome
 from autograder.errors import UserError
@@ -31,7 +31,7 @@ def title(outcome: Outcome) -> str:
 def terminal(grade: Grade, *, width: int = 88) -> str:
     """The report by part and test: mark, points, name, and what to fix for failures."""
     lines: list[str] = []
-    for part in PARTS:
+    for part in ALL_PARTS:
         mine = [outcome for outcome in grade.outcomes if outcome.spec.part == part]
         if not mine:
             continue
@@ -72,7 +72,7 @@ def gradescope(grade: Grade) -> dict[str, Any]:
         tests.append(
             {
                 "name": f"{part}: {title(outcome)}",
-                "number": f"{PARTS.index(part)}.{numbers[part]}",
+                "number": f"{ALL_PARTS.index(part)}.{numbers[part]}",
                 "score": round(outcome.points * outcome.fraction, 4),
                 "max_score": outcome.points,
                 "status": "passed" if outcome.status == "passed" else "failed",
@@ -105,7 +105,7 @@ def summary(grade: Grade) -> str:
     part's points, how many visible tests lost points, the MNIST accuracies reached. It
     names no test (hidden ones are counted in their part's points only)."""
     lines = [f"**Total: {grade.score:g} / {grade.max_score:g} points**", ""]
-    for part in PARTS:
+    for part in ALL_PARTS:
         score, most = grade.part_score(part)
         if most:
             lines.append(f"- {BY_NAME[part].heading}: {round(score, 4):g} / {most:g}")

@@ -98,3 +98,58 @@ def net_predict(params: dict[str, Array], X: Array) -> Array:
     """neural_net.predict of the contract: params as in net_forward, X (N, D) -> int64
     labels (N,), the argmax of the scores (with ReLU)."""
     return np.argmax(net_forward(params, X)[0], axis=1).astype(np.int64)
+
+
+# -- the optional parts (docs/optional-parts.md) --------------------------------------------
+# No number literal here that the module did not hold before: Hypothesis mixes this
+# module's literals into drawn inputs, and grades with the optional parts off must not move.
+
+
+def softmax_loss(scores: Array, y: Array) -> tuple[float, Array]:
+    """softmax.softmax_loss of the contract: the mean cross-entropy of scores (N, C) with
+    labels y (N,), computed stably, and dL/dscores = (softmax(scores) - onehot(y)) / N."""
+    scores = np.asarray(scores, dtype=np.float64)
+    rows = np.arange(len(scores))
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    dscores = np.exp(log_probs)
+    dscores[rows, y] -= 1.0
+    return float(-log_probs[rows, y].sum() / len(scores)), dscores / len(scores)
+
+
+def softmax_linear_loss(
+    W: Array, b: Array, X: Array, y: Array, reg: float
+) -> tuple[float, Array, Array]:
+    """softmax.linear_loss of the contract: as linear_loss with softmax_loss."""
+    loss, dscores = softmax_loss(np.asarray(X) @ W + b, y)
+    return loss + reg * float(np.sum(W**2)), X.T @ dscores + 2.0 * reg * W, dscores.sum(axis=0)
+
+
+def conv_forward(x: Array, w: Array, b: Array, stride: int = 1, pad: int = 0) -> Array:
+    """conv.conv_forward of the contract: x (N, C, H, W), w (F, C, HH, WW), b (F,) ->
+    (N, F, H', W'), the unflipped sliding dot product over x zero-padded by `pad`."""
+    x, w = np.asarray(x, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    xpad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    F, _, HH, WW = w.shape
+    out_h = 1 + (xpad.shape[2] - HH) // stride
+    out_w = 1 + (xpad.shape[3] - WW) // stride
+    out = np.zeros((len(x), F, out_h, out_w)) + np.asarray(b)[None, :, None, None]
+    for u in range(HH):
+        for v in range(WW):
+            view = xpad[:, :, u : u + stride * out_h : stride, v : v + stride * out_w : stride]
+            out += np.einsum("nchw,fc->nfhw", view, w[:, :, u, v])
+    return out
+
+
+def max_pool_forward(x: Array, size: int = 2, stride: int = 2) -> Array:
+    """conv.max_pool_forward of the contract: x (N, C, H, W) -> (N, C, H', W'), the
+    maximum of each size x size window, windows `stride` apart."""
+    x = np.asarray(x, dtype=np.float64)
+    out_h = 1 + (x.shape[2] - size) // stride
+    out_w = 1 + (x.shape[3] - size) // stride
+    views = [
+        x[:, :, u : u + stride * out_h : stride, v : v + stride * out_w : stride]
+        for u in range(size)
+        for v in range(size)
+    ]
+    return np.max(np.stack(views), axis=0)

@@ -11,7 +11,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from autograder.contract import MNIST_PARTS, PARTS
+from autograder.contract import ALL_PARTS, MNIST_PARTS
 from autograder.errors import UserError
 
 RELEASE_EXTRA = ("tomli_w", "nbformat", "nbgrader")
@@ -95,8 +95,8 @@ def add_commands(commands: Any) -> None:
     validate.add_argument(
         "--part",
         action="append",
-        choices=PARTS,
-        help="grade only this part, and check only its bugs (repeatable; default: all four)",
+        choices=ALL_PARTS,
+        help="grade only this part, and check only its bugs (repeatable; default: all on)",
     )
     validate.add_argument(
         "--config", type=Path, help="the grading.toml to use (default: found from here)"

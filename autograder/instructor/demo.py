@@ -17,7 +17,7 @@ def main(data: Path | None = None, parts: Sequence[str] | None = None) -> int:
     print("Loading MNIST (60,000 training and 10,000 test images)...", flush=True)
     mnist = MnistData.load(data, configured=config.data.dir)
     results = []
-    for part in parts or EVALUATORS:
+    for part in parts or [p for p in EVALUATORS if p in config.parts]:
         print(f"\n== {part} ==", flush=True)
         result = EVALUATORS[part](load_part(solutions, part), mnist, progress=True)
         settings = ", ".join(f"{name}={value}" for name, value in result.settings.items())

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.config import load_config
-from autograder.contract import BY_NAME, PARTS
+from autograder.contract import ALL_PARTS, BY_NAME
 from autograder.errors import UserError
 from autograder.instructor.bugs import BUGS, Bug, apply
 from autograder.instructor.gradings import Gradings
@@ -205,7 +205,7 @@ def grade(
     error = str(data.get("extra_data", {}).get("autograder_error", ""))
     if not error and code != 0:
         error = f"exit code {code}: {output[-500:]}"
-    return Run(tuple(t for t in tests if t.part in PARTS), error, seconds)
+    return Run(tuple(t for t in tests if t.part in ALL_PARTS), error, seconds)
 
 
 def validate(
@@ -227,13 +227,14 @@ def validate(
     root, specs = settings.root, settings.tests.values()
     gradings = Gradings()
     graded = tuple(
-        p for p in PARTS if (parts is None or p in parts) and any(s.part == p for s in specs)
+        p for p in ALL_PARTS if (parts is None or p in parts) and any(s.part == p for s in specs)
     )
     if not graded:
-        raise UserError(f"no graded tests for {', '.join(parts or PARTS)} in the config")
+        raise UserError(f"no graded tests for {', '.join(parts or settings.parts)} in the config")
     if not fast and any(BY_NAME[part].mnist for part in graded):
         find_mnist_dir(configured=settings.data.dir)  # the slow tests need it: say so now
-    chosen = list(bugs) if bugs is not None else [b for b in BUGS if not parts or b.part in parts]
+    wanted = parts or settings.parts  # the bugs of the parts that are off are not checked
+    chosen = list(bugs) if bugs is not None else [b for b in BUGS if b.part in wanted]
     skipped_slow = tuple(bug for bug in chosen if fast and bug.slow)
     unchecked = tuple(b for b in chosen if b.part not in graded and b not in skipped_slow)
     checked = [bug for bug in chosen if bug.part in graded and bug not in skipped_slow]

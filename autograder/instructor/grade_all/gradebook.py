@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.contract import PARTS
+from autograder.contract import ALL_PARTS, OPTIONAL_PARTS, PARTS
 from autograder.feedback.report import write_atomic
 
 __all__ = [
@@ -41,6 +41,8 @@ ENDED = (*FINAL, GRADER_ERROR)
 """The statuses of a grading that ended, whose results.json (if any) is its own."""
 RESULTS, STATUS = "results.json", "status.json"
 COLUMNS = ("student", *PARTS, "total", "status", "seconds")
+"""The gradebook's columns; an optional part that some results grade gets a column after
+the required parts (docs/optional-parts.md)."""
 
 
 @dataclass(frozen=True)
@@ -101,11 +103,11 @@ def read_row(name: str, folder: Path) -> Row:
     failed = []
     for test in results["tests"]:
         part = (test.get("tags") or [""])[0]
-        if part not in PARTS:
+        if part not in ALL_PARTS:
             continue
         score, most = float(test.get("score", 0.0)), float(test.get("max_score", 0.0))
-        points[part] += score
-        maxima[part] += most
+        points[part] = points.get(part, 0.0) + score
+        maxima[part] = maxima.get(part, 0.0) + most
         if score < most - 1e-9:
             failed.append((str(test.get("name")), str(test.get("visibility", "visible"))))
     total = float(results["score"])
@@ -129,9 +131,11 @@ def write_gradebook(rows: Sequence[Row], path: Path) -> Path:
     where a student has no results); written atomically."""
     stream = io.StringIO(newline="")
     writer = csv.writer(stream)
-    writer.writerow(COLUMNS)
+    optional = [part for part in OPTIONAL_PARTS if any(part in row.points for row in rows)]
+    parts = (*PARTS, *optional)
+    writer.writerow((*COLUMNS[:1], *parts, *COLUMNS[1 + len(PARTS) :]))
     for row in sorted(rows, key=lambda row: row.student):
-        points = [_number(row.points.get(part)) if row.points else "" for part in PARTS]
+        points = [_number(row.points.get(part)) if row.points else "" for part in parts]
         seconds = "" if row.seconds is None else f"{row.seconds:.1f}"
         writer.writerow([row.student, *points, _number(row.total), row.status, seconds])
     write_atomic(path, stream.getvalue())

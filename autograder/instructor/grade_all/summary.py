@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.contract import PARTS
+from autograder.contract import ALL_PARTS
 from autograder.feedback import html
 from autograder.feedback.report import write_atomic
 from autograder.instructor.grade_all.gradebook import Row
@@ -96,8 +96,8 @@ def status_counts(rows: Sequence[Row]) -> dict[str, int]:
 def summarize(rows: Sequence[Row]) -> ClassSummary:
     """The numbers of the summary, over the students that have results."""
     graded = [row for row in rows if row.total is not None]
-    maxima = {p: max((row.maxima.get(p, 0.0) for row in graded), default=0.0) for p in PARTS}
-    parts = [part for part in PARTS if maxima[part] > 0]
+    maxima = {p: max((row.maxima.get(p, 0.0) for row in graded), default=0.0) for p in ALL_PARTS}
+    parts = [part for part in ALL_PARTS if maxima[part] > 0]
     scores = {part: [row.points.get(part, 0.0) for row in graded] for part in parts}
     scores["total"] = [row.total for row in graded if row.total is not None]
     maxima = {part: maxima[part] for part in parts} | {"total": sum(maxima.values())}

@@ -90,7 +90,7 @@ def build(root: Path, config: Config, *, bundle_data: bool = False) -> Release:
     from autograder.instructor.release.walkthrough import student_notebook
 
     stubs = build_assignment(root / "solutions")
-    notebook = notebook_bytes(student_notebook())
+    notebook = notebook_bytes(student_notebook(config.parts))
     student = student_tree(root, config, stubs, notebook)
     return Release(
         folders={

@@ -29,7 +29,7 @@ SCRIPTS = ("setup.sh", "run_autograder")
 def gradescope_tree(root: Path, config: Config, *, bundle_data: bool) -> Tree:
     """The zip's files; `root` is the repository (its pyproject.toml lists the engine's
     dependencies). With `bundle_data`, MNIST is found as ``grade`` finds it (verified)."""
-    tree = engine_tree(hidden=None)
+    tree = engine_tree(hidden=None, parts=config.parts)
     tree.update({name: (TEMPLATES / name).read_bytes() for name in SCRIPTS})
     tree["requirements.txt"] = requirements(root / "pyproject.toml").encode("utf-8")
     tree["grading.toml"] = config.path.read_bytes()

@@ -24,7 +24,7 @@ from typing import Any
 import tomli_w
 
 from autograder.config import Config, tomllib
-from autograder.contract import PARTS
+from autograder.contract import ALL_PARTS, OPTIONAL_PARTS, PARTS
 from autograder.errors import UserError
 from autograder.instructor.release.tree import Tree
 
@@ -61,14 +61,28 @@ def engine_files() -> dict[str, Path]:
     return files
 
 
-def engine_tree(*, hidden: set[str] | None) -> Tree:
+OPTIONAL_STAND_INS = {
+    "softmax": 'softmax_loss = yours("softmax", "softmax_loss")\n'
+    'softmax_linear_loss = yours("softmax", "linear_loss")\n',
+    "conv": 'conv_forward = yours("conv", "conv_forward")\n'
+    'max_pool_forward = yours("conv", "max_pool_forward")\n',
+}
+"""The stand-in's lines for the grader's functions of each optional part, appended to
+templates/reference.py when the part is on (with every part off it ships unchanged)."""
+
+
+def engine_tree(*, hidden: set[str] | None, parts: tuple[str, ...] = PARTS) -> Tree:
     """autograder/ as shipped: the package minus INSTRUCTOR, graded/ with every test; with
     `hidden` (test keys ``part.name``), the student edition: those tests removed from each
     graded test file (graded/<part>/test_*.py; a file left without a test is not shipped)
-    and the stand-in reference.py. Raises UserError for a hidden key with no test."""
+    and the stand-in reference.py. The graded tests of optional parts that are not in
+    `parts` are left out. Raises UserError for a hidden key with no test."""
     tree: Tree = {}
     removed: set[str] = set()
+    off = tuple(f"graded/{part}/" for part in OPTIONAL_PARTS if part not in parts)
     for name, path in engine_files().items():
+        if name.startswith(off):
+            continue
         data = path.read_bytes()
         part = _graded_part(name)
         if hidden is not None and part is not None:
@@ -82,6 +96,8 @@ def engine_tree(*, hidden: set[str] | None) -> Tree:
             data = source.encode("utf-8")
         if hidden is not None and name == "graded/reference.py":
             data = (TEMPLATES / "reference.py").read_bytes()
+            extra = [OPTIONAL_STAND_INS[part] for part in OPTIONAL_PARTS if part in parts]
+            data += "".join(f"\n{lines}" for lines in extra).encode("utf-8")
         tree[f"autograder/{name}"] = data
     if hidden is not None:
         if missing := hidden - removed:
@@ -96,7 +112,12 @@ def _graded_part(name: str) -> str | None:
     """The part of a graded test file, ``knn`` for graded/knn/test_labels.py; else None."""
     folder, _, file = name.rpartition("/")
     graded, _, part = folder.partition("/")
-    if graded == "graded" and part in PARTS and file.startswith("test_") and file.endswith(".py"):
+    if (
+        graded == "graded"
+        and part in ALL_PARTS
+        and file.startswith("test_")
+        and file.endswith(".py")
+    ):
         return part
     return None
 
@@ -196,6 +217,9 @@ def student_config(config: Config) -> bytes:
     data folder of the instructor's machine; every other setting as graded."""
     raw: dict[str, Any] = copy.deepcopy(config.document)
     hidden = hidden_tests(config)
+    for table in ("tests", "accuracy"):  # the optional parts that are off
+        for part in [part for part in raw.get(table, {}) if part not in config.parts]:
+            del raw[table][part]
     tests: dict[str, dict[str, Any]] = raw.get("tests", {})
     for part, entries in tests.items():
         for name in [name for name in entries if f"{part}.{name}" in hidden]:
@@ -211,8 +235,15 @@ def student_config(config: Config) -> bytes:
 
 def student_tree(root: Path, config: Config, stubs: dict[str, str], notebook: bytes) -> Tree:
     """release/student/: stubs, student edition of the engine, config, README, notebook."""
-    tree = engine_tree(hidden=hidden_tests(config))
-    tree.update({f"assignment/{name}": stub.encode("utf-8") for name, stub in stubs.items()})
+    tree = engine_tree(hidden=hidden_tests(config), parts=config.parts)
+    off = {f"{part}.py" for part in ALL_PARTS if part not in config.parts}
+    tree.update(
+        {
+            f"assignment/{name}": stub.encode("utf-8")
+            for name, stub in stubs.items()
+            if name not in off
+        }
+    )
     tree["grading.toml"] = student_config(config)
     tree["pyproject.toml"] = _pyproject(root / "pyproject.toml")
     tree["README.md"] = student_readme(config).encode("utf-8")
@@ -224,7 +255,7 @@ def student_tree(root: Path, config: Config, stubs: dict[str, str], notebook: by
 def student_readme(config: Config) -> str:
     """The handout's README.md: templates/student-README.md with the points filled in."""
     rows = []
-    for part in PARTS:
+    for part in config.parts:
         tests = sum(spec.part == part for spec in config.tests.values())
         visible, total = config.points(part, visible_only=True), config.points(part)
         rows.append(f"| `{part}.py` | {tests} | {visible:g} | {total:g} |")

@@ -19,7 +19,6 @@ import tempfile
 from pathlib import Path
 
 from autograder.config import Config
-from autograder.contract import PARTS
 from autograder.errors import UserError
 from autograder.instructor.release.handout import TEMPLATES
 from autograder.instructor.release.tree import Tree, notebook_bytes, write_tree
@@ -35,8 +34,9 @@ def course_source(solutions: Path, config: Config) -> Tree:
     """The course folder before generate_assignment: config and source/mnist/."""
     from autograder.instructor.release.walkthrough import nbgrader_notebook
 
-    sources = {part: (solutions / f"{part}.py").read_text(encoding="utf-8") for part in PARTS}
-    points = {part: config.points(part) for part in PARTS}
+    parts = config.parts
+    sources = {part: (solutions / f"{part}.py").read_text(encoding="utf-8") for part in parts}
+    points = {part: config.points(part) for part in parts}
     notebook = notebook_bytes(nbgrader_notebook(sources, points))
     folder = f"source/{ASSIGNMENT}"
     return {

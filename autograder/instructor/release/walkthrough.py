@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from autograder.contract import PARTS
+from autograder.contract import ALL_PARTS, OPTIONAL_PARTS, PARTS
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -276,11 +276,59 @@ slow tests. The cell below runs the fast check."""),
 """The walkthrough: sections in order, each with the parts its code calls."""
 
 
-def student_notebook() -> NotebookNode:
-    """The handout's walkthrough notebook (it imports the student's package assignment/)."""
+OPTIONAL_SECTIONS: dict[str, Section] = {
+    "softmax": (("softmax",), (
+        ("markdown", """## 7a. P4.4 softmax classifier (optional part)
+
+Your `HYPERPARAMS` with 500 iterations only (the graded run uses yours in full). Then the
+class probabilities your softmax gives six test digits: the true class in black."""),
+        ("code", """softmax_settings = {**softmax.HYPERPARAMS, "num_iters": 500}
+W_soft, b_soft, soft_history = softmax.train(X_train, y_train, **softmax_settings)
+accuracy = np.mean(softmax.predict(W_soft, b_soft, X_val) == y_val)
+print(f"validation accuracy {accuracy:.1%} with {softmax_settings}")
+figures.training_curves(soft_history, title="Softmax classifier")"""),
+        ("code", """from autograder.feedback import layer_figures
+
+probs = softmax.softmax(X_test[:6] @ W_soft + b_soft)
+layer_figures.class_probabilities(X_test[:6], probs, y_test[:6])"""),
+    )),
+    "conv": (("conv",), (
+        ("markdown", """## 7b. P4.5 convolution (optional part)
+
+Four filters from the lecture (Sobel for vertical and horizontal edges, a blur, a
+sharpen) slid over one digit with `pad=1`, so each feature map keeps the 28 x 28 size;
+then 2 x 2 max pooling halves it, as LeNet's subsampling layers do."""),
+        ("code", """from autograder.feedback import layer_figures
+
+sobel = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+sharpen = np.array([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]])
+w = np.stack([sobel, sobel.T, np.full((3, 3), 1 / 9), sharpen])[:, None]  # (4, 1, 3, 3)
+digit = X_test[:1].reshape(1, 1, 28, 28)
+maps = conv.conv_forward(digit, w, np.zeros(4), stride=1, pad=1)
+layer_figures.filters_and_maps(w, maps[0])"""),
+        ("code", """pooled = conv.max_pool_forward(maps, size=2, stride=2)
+print(f"feature maps {maps.shape} -> max pooled {pooled.shape}")
+layer_figures.filters_and_maps(w, pooled[0], title="After 2 x 2 max pooling")"""),
+    )),
+}  # fmt: skip
+"""The sections of the optional parts, before "Before you submit" when they are on."""
+
+
+def _sections(parts: tuple[str, ...]) -> tuple[Section, ...]:
+    """SECTIONS with those of the optional `parts` before the last one."""
+    extra = tuple(OPTIONAL_SECTIONS[part] for part in OPTIONAL_PARTS if part in parts)
+    return (*SECTIONS[:-1], *extra, SECTIONS[-1])
+
+
+def student_notebook(parts: tuple[str, ...] = PARTS) -> NotebookNode:
+    """The handout's walkthrough notebook (it imports the student's package assignment/)
+    for the `parts` switched on."""
     cells: list[Cell] = [("markdown", INTRO + STUDENT_INTRO)]
-    for _, section in SECTIONS:
-        cells += [(kind, _setup(source, STUDENT_IMPORTS)) for kind, source in section]
+    imports = STUDENT_IMPORTS
+    if parts != PARTS:
+        imports = f"from assignment import {', '.join(parts)}"
+    for _, section in _sections(parts):
+        cells += [(kind, _setup(source, imports)) for kind, source in section]
     return _notebook(cells, [{}] * len(cells))
 
 
@@ -302,7 +350,7 @@ def nbgrader_notebook(sources: dict[str, str], points: dict[str, float]) -> Note
     cells: list[Cell] = [("markdown", INTRO + NBGRADER_INTRO)]
     metadata: list[dict[str, Any]] = [{}]
     written: list[str] = []
-    for uses, section in SECTIONS:
+    for uses, section in _sections(tuple(part for part in ALL_PARTS if part in sources)):
         for part in _with_dependencies(uses, sources):
             if part not in written:
                 written.append(part)
@@ -323,7 +371,7 @@ def _with_dependencies(uses: tuple[str, ...], sources: dict[str, str]) -> list[s
     order: list[str] = []
     for part in uses:
         needed = re.findall(r"^\s*from\s+\.(\w+)\s+import", sources[part], re.MULTILINE)
-        order += [name for name in (*needed, part) if name in PARTS and name not in order]
+        order += [name for name in (*needed, part) if name in ALL_PARTS and name not in order]
     return order
 
 

@@ -118,6 +118,18 @@ def test_the_gradebook_has_a_row_per_student_sorted_and_blank_points_without_res
     assert written["zoe"]["knn"] == "2" and written["zoe"]["warmup"] == "0"
 
 
+def test_an_optional_part_graded_for_some_student_gets_a_column_after_the_required_ones(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        read_row("zoe", _results(tmp_path, "zoe", [("softmax", 4, 3, "visible")])),
+        read_row("max", _results(tmp_path, "max", [("knn", 2, 2, "visible")])),
+    ]
+    written = rows_of(write_gradebook(rows, tmp_path / "gradebook.csv"))
+    assert tuple(written["zoe"]) == (*COLUMNS[:5], "softmax", *COLUMNS[5:])
+    assert written["zoe"]["softmax"] == "3" and written["max"]["softmax"] == ""
+
+
 def test_each_failed_test_counts_once_per_student_that_failed_it(tmp_path: Path) -> None:
     both = [("knn", 2, 0, "hidden"), ("warmup", 1, 1, "visible")]
     rows = [
