@@ -38,7 +38,7 @@ IGNORED = {
 def checkout_digest() -> str:
     """A digest of every file of the checkout (names, modes and contents)."""
     digest = hashlib.sha256()
-    for folder, names, files in sorted(os.walk(ROOT)):
+    for folder, names, files in os.walk(ROOT):  # top-down, so pruning `names` skips them
         names[:] = sorted(n for n in names if n not in IGNORED and not n.endswith(".egg-info"))
         for name in sorted(files):
             path = Path(folder) / name
