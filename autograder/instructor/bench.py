@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_info
 
+from autograder import interpreter
 from autograder.config import load_config
 from autograder.contract import NET_VALIDATION_SIZE
 from autograder.engine.evaluate import EVALUATORS, Evaluation, MnistData
@@ -128,7 +129,9 @@ def _run_worker(part: str, data: Path | None) -> dict[str, Any]:
     command = [sys.executable, "-m", "autograder.instructor.bench", part]
     if data is not None:
         command.append(str(data))
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, env=interpreter.environment()
+    )
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
         raise RuntimeError(f"the benchmark of {part} failed (exit {done.returncode})")

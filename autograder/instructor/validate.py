@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import interpreter
 from autograder.config import load_config
 from autograder.contract import PARTS
 from autograder.errors import UserError
@@ -163,7 +164,12 @@ def grade(
     start = time.perf_counter()
     try:
         process = subprocess.run(
-            command, cwd=root, capture_output=True, text=True, timeout=GRADE_TIMEOUT
+            command,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=GRADE_TIMEOUT,
+            env=interpreter.environment(),
         )
     except subprocess.TimeoutExpired:
         return Run((), f"grading took over {GRADE_TIMEOUT:g} s", time.perf_counter() - start)

@@ -58,14 +58,15 @@ class Platform:
             and self.process_table
         )
 
-    def describe(self) -> str:
-        """One line for results.json: the platform and what applies there."""
-        parts = [self.system + (" as root" if self.root else " as a user")]
-        if self.full_lockdown:
-            parts.append("full lockdown")
-        else:
-            parts.append("self-check isolation (official grades belong on Linux as root)")
-        return ", ".join(parts)
+    def describe(self, measures: list[str]) -> str:
+        """One line for results.json where the full lockdown is missing: the platform,
+        what applied (the worker's `measures`), and where official grades belong."""
+        who = "as root" if self.root else "as a user"
+        applied = ", ".join([*measures, "time budgets (the worker is killed)"])
+        return (
+            f"{self.system} {who}: {applied}; not the full lockdown, so official grades "
+            "belong on Linux as root"
+        )
 
 
 OFFICIAL_NOTE = (
@@ -89,7 +90,7 @@ def current() -> Platform:
         landlock=name == "linux" and _libc_has("syscall") and hasattr(os, "O_PATH"),
         alarm=hasattr(signal, "SIGALRM") and hasattr(signal, "setitimer"),
         descriptors=os.name == "posix" and _select_works(),
-        process_table=os.path.isdir("/proc/self"),
+        process_table=name == "linux" and os.path.isdir("/proc/self"),
         job_object=name == "windows" and hasattr(ctypes, "WinDLL"),
     )
 
