@@ -7,10 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from autograder.config import load_config
-from autograder.engine.grading import grade
-
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # this checkout's engine, not an installed one
+
+from autograder.config import load_config  # noqa: E402
+from autograder.engine.grading import grade  # noqa: E402
 
 if __name__ == "__main__":
     result = grade(ROOT / sys.argv[1], load_config(ROOT / "grading.toml"), fast=True)
