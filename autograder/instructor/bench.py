@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -145,6 +144,8 @@ def _worker(part: str, data: Path | None) -> None:
     mnist = MnistData.load(data, configured=config.data.dir)
     module = load_part(config.root / "solutions", part)
     result: Evaluation = EVALUATORS[part](module, mnist)
+    import resource  # the worker process of a benchmark: Linux and macOS
+
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     figures = {
         "accuracy": result.accuracy,
