@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -36,6 +37,11 @@ PORTABLE_BATTERY = (
 """The battery's adversaries whose defence is portable (time budgets, output cuts, the
 worker's death, the channel); the others need the Linux lockdown (rlimits, Landlock,
 namespaces, a subreaper) and would harm the machine without it (a fork bomb, memory)."""
+
+
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux", reason="simulates a non-Linux Python on Linux (elsewhere it is real)"
+)
 
 
 @pytest.fixture(scope="module")
