@@ -51,6 +51,7 @@ def autograder(python: Path, *args: str) -> tuple[subprocess.CompletedProcess[st
         cwd=ROOT,
         capture_output=True,
         text=True,
+        errors="replace",  # Windows writes to a pipe in its ANSI code page
         timeout=900,
         check=False,
     )
@@ -137,7 +138,6 @@ def test_a_hung_function_is_stopped_at_its_budget(windows_python: Path, tmp_path
     assert "timed out after 3 s, its time budget" in done.stdout
     assert "Total: 6 / 8 points" in done.stdout
     assert seconds < 60
-    assert (
-        "python.exe"
-        not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    )
+    running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    left = [p for p in running.splitlines() if "python.exe" in p and "sandbox.worker" in p]
+    assert left == []  # no Windows worker left running (zombies of Wine aside)
