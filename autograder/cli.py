@@ -164,9 +164,12 @@ def _run_grade(args: argparse.Namespace) -> int:
     from autograder.engine.failures import stop_on_signals
     from autograder.engine.grading import grade
     from autograder.feedback import report
+    from autograder.sandbox import isolation
 
     stop_on_signals()  # a platform's SIGTERM ends the run; the tests graded so far are kept
     start = time.perf_counter()
+    if not isolation.current().full_lockdown:
+        print(isolation.OFFICIAL_NOTE, file=sys.stderr)
     try:
         config = load_config(args.config)
         parts = _parts(args.part, config)

@@ -2,8 +2,10 @@
 
 Folder lookup order (first one set wins): the ``data_dir`` argument (the CLI's
 ``--data DIR``), the ``MNIST_DIR`` environment variable, grading.toml's ``[data] dir``,
-the user cache (``$MNIST_CACHE_DIR``, else ``$XDG_CACHE_HOME/mnist-assignment``, else
-``~/.cache/mnist-assignment``). A folder set explicitly must hold the files; only the
+the user cache (``$MNIST_CACHE_DIR``, else the platform's user cache folder from
+platformdirs: ``$XDG_CACHE_HOME/mnist-assignment`` or ``~/.cache/mnist-assignment`` on
+Linux, ``~/Library/Caches/mnist-assignment`` on macOS, ``%LOCALAPPDATA%\\mnist-assignment\\Cache``
+on Windows). A folder set explicitly must hold the files; only the
 cache is filled by downloading from ``MIRRORS``. Every file is checked against ``FILES``
 (size and SHA-256) before use, and each IDX file is validated as it is parsed.
 """
@@ -138,11 +140,12 @@ def read_idx(path: Path) -> npt.NDArray[np.uint8]:
 
 
 def cache_dir() -> Path:
-    """The user cache folder: $MNIST_CACHE_DIR, $XDG_CACHE_HOME/mnist-assignment or ~/.cache/..."""
+    """The user cache folder: $MNIST_CACHE_DIR, else the platform's (platformdirs)."""
     if os.environ.get("MNIST_CACHE_DIR"):
         return Path(os.environ["MNIST_CACHE_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "mnist-assignment"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("mnist-assignment", appauthor=False))
 
 
 def find_mnist_dir(

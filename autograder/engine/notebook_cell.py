@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from autograder import interpreter
 from autograder.contract import ALL_PARTS
 
 __all__ = ["grade_part"]
@@ -41,7 +42,13 @@ def grade_part(
         results = Path(temporary) / "results.json"
         command = [sys.executable, "-m", "autograder", "grade", str(submission), "--part", part]
         command += ["--results", str(results)] + (["--fast"] if fast else [])
-        done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env=interpreter.environment(),
+        )
         try:
             tests: list[dict[str, Any]] = json.loads(results.read_text(encoding="utf-8"))["tests"]
         except (OSError, ValueError, KeyError, TypeError):

@@ -222,6 +222,8 @@ class Grader:
                 "limits": asdict(sandbox.limits),
                 "processes_left": len(sandbox.leftovers()),
             }
+            if not sandbox.platform.full_lockdown:  # Linux as root: results.json as before
+                self.worker_info["isolation"] = sandbox.platform.describe(sandbox.measures)
             sandbox.close()
             self._submission = None
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_info
 
+from autograder import interpreter
 from autograder.config import load_config
 from autograder.contract import NET_VALIDATION_SIZE
 from autograder.engine.evaluate import EVALUATORS, Evaluation, MnistData
@@ -129,7 +129,9 @@ def _run_worker(part: str, data: Path | None) -> dict[str, Any]:
     command = [sys.executable, "-m", "autograder.instructor.bench", part]
     if data is not None:
         command.append(str(data))
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, env=interpreter.environment()
+    )
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
         raise RuntimeError(f"the benchmark of {part} failed (exit {done.returncode})")
@@ -143,6 +145,8 @@ def _worker(part: str, data: Path | None) -> None:
     mnist = MnistData.load(data, configured=config.data.dir)
     module = load_part(config.root / "solutions", part)
     result: Evaluation = EVALUATORS[part](module, mnist)
+    import resource  # the worker process of a benchmark: Linux and macOS
+
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     figures = {
         "accuracy": result.accuracy,

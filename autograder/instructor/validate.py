@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import interpreter
 from autograder.config import load_config
 from autograder.contract import ALL_PARTS, BY_NAME
 from autograder.errors import UserError
@@ -189,7 +190,9 @@ def grade(
     command += [arg for part in parts for arg in ("--part", part)]
     command += ["--fast"] * fast + (["--config", str(config)] if config else [])
     start = time.perf_counter()
-    ended, code, output = gradings.run(command, cwd=root, timeout=GRADE_TIMEOUT)
+    ended, code, output = gradings.run(
+        command, cwd=root, timeout=GRADE_TIMEOUT, env=interpreter.environment()
+    )
     seconds = time.perf_counter() - start
     if ended == "timeout":
         return Run((), f"grading took over {GRADE_TIMEOUT:g} s", seconds)

@@ -9,8 +9,10 @@ long the grader waits.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import signal
 import sys
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from autograder.contract import CONTRACT
-from autograder.sandbox import wire
+from autograder.sandbox import isolation, wire
 from autograder.sandbox.launcher import Sandbox, Worker, WorkerDied
 from autograder.sandbox.wire import OUTPUT_LIMIT
 
@@ -29,7 +31,8 @@ SHARED_BYTES = 2**20
 
 
 class BudgetExceeded(BaseException):
-    """Raised into a test (by a timer signal) when it runs past its time budget.
+    """Raised into a test (by a timer signal, or a timer thread) when it runs past its time
+    budget.
 
     A BaseException, so that neither student code's `except Exception` nor hypothesis
     treats it as an ordinary failure to shrink.
@@ -42,8 +45,13 @@ class BudgetExceeded(BaseException):
 
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise BudgetExceeded into the block when it runs past `seconds` (a timer signal:
-    main thread only; it interrupts Python code, not one long numpy call)."""
+    """Raise BudgetExceeded into the block when it runs past `seconds` (a timer signal
+    where the platform has SIGALRM, else a timer thread: main thread only; it interrupts
+    Python code, such as the wait on a worker's answer, not one long numpy call)."""
+    if not isolation.current().alarm:
+        with _thread_time_limit(seconds):
+            yield
+        return
 
     def expire(signum: int, frame: Any) -> None:
         raise BudgetExceeded(seconds)
@@ -55,6 +63,44 @@ def time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _thread_time_limit(seconds: float) -> Iterator[None]:
+    """time_limit without signals (Windows): a timer thread raises BudgetExceeded into
+    this thread asynchronously, which Python delivers between two bytecodes (the wait
+    on a worker's answer runs some every 50 ms)."""
+    target = threading.get_ident()
+    lock = threading.Lock()
+    state = {"done": False, "fired": False}
+
+    class Expired(BudgetExceeded):
+        def __init__(self) -> None:
+            super().__init__(seconds)
+
+    def expire() -> None:
+        with lock:
+            if not state["done"]:
+                state["fired"] = True
+                _raise_in(target, Expired)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["done"] = True
+            timer.cancel()
+            if state["fired"]:
+                _raise_in(target, None)  # one not delivered yet is withdrawn
+
+
+def _raise_in(thread: int, error: type[BaseException] | None) -> None:
+    """Have `thread` raise `error` at its next bytecode (None: withdraw a pending one)."""
+    exception = ctypes.py_object(error) if error is not None else None
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), exception)
 
 
 class WorkerError(Exception):

@@ -10,20 +10,24 @@ Nothing survives: `Sandbox.stop()` (and `close()`) kill every process of the wor
 user (as root), or every descendant of the worker and every orphan the grader inherited
 as a child subreaper (otherwise), including processes that called setsid; finding and
 ending them, and claiming the user, is autograder.sandbox.processes's part.
+
+What applies depends on the platform (autograder.sandbox.isolation decides): on Linux the
+worker's channel is two extra pipes watched by select; elsewhere it is the worker's
+standard input and output, read by a thread, and on Windows a Job Object holds the
+worker and what it starts.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import select
 import shutil
 import signal
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -31,8 +35,9 @@ from typing import IO, Any
 import numpy as np
 
 import autograder
-from autograder.sandbox import processes, wire
+from autograder.sandbox import isolation, processes, wire
 from autograder.sandbox.cgroup import MemoryCgroup
+from autograder.sandbox.windows_job import JobObject
 
 COPY_LIMIT_MB = 50
 """Largest submission folder copied into the sandbox."""
@@ -86,7 +91,12 @@ class Worker:
 
     def receive(self, byte_limit: int) -> tuple[dict[str, Any], list[np.ndarray[Any, Any]]]:
         """The worker's next message; WorkerDied when it ended first (even if a process
-        it started still holds its end of the pipe)."""
+        it started still holds its end of the pipe). It waits in steps of 50 ms, so that
+        a time budget (autograder.sandbox.client.time_limit) can interrupt it."""
+        if not isolation.current().descriptors:
+            return self._receive_in_thread(byte_limit)
+        import select
+
         while not select.select([self.incoming], [], [], 0.05)[0]:
             if self.process.poll() is not None:
                 raise WorkerDied(self.ending())
@@ -94,6 +104,35 @@ class Worker:
             return wire.receive(self.incoming, byte_limit)
         except EOFError as error:
             raise WorkerDied(self.ending()) from error
+
+    def _receive_in_thread(
+        self, byte_limit: int
+    ) -> tuple[dict[str, Any], list[np.ndarray[Any, Any]]]:
+        """receive() where select cannot watch pipes (Windows): a thread reads the
+        message; this one waits on it. A reader left behind by an interrupted wait ends
+        when the worker is killed (its pipe closes)."""
+        got: list[Any] = []
+
+        def read() -> None:
+            try:
+                got.append(wire.receive(self.incoming, byte_limit))
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+                got.append(error)
+
+        reader = threading.Thread(target=read, name="worker-reader", daemon=True)
+        reader.start()
+        while reader.is_alive():
+            reader.join(0.05)
+            if reader.is_alive() and self.process.poll() is not None:
+                reader.join(0.5)  # what it wrote before it ended
+                if reader.is_alive():
+                    raise WorkerDied(self.ending())
+        result = got[0]
+        if isinstance(result, (EOFError, OSError)):
+            raise WorkerDied(self.ending()) from result
+        if isinstance(result, BaseException):
+            raise result
+        return result  # type: ignore[no-any-return]
 
     def ending(self) -> str:
         """How the process ended: `exit code 3`, `signal SIGKILL`."""
@@ -118,7 +157,8 @@ class Sandbox:
         self.shared.mkdir(mode=0o755)
         self.uid: int | None = None
         self._lock: IO[str] | None = None
-        if os.geteuid() == 0:
+        self.platform = isolation.current()
+        if self.platform.full_lockdown:
             try:
                 self.uid, self._lock = processes.claim_user()
             except processes.UnsafeLocks as error:
@@ -128,7 +168,10 @@ class Sandbox:
         self.current: Worker | None = None
         self._children_before = {pid for pid, _, _ in processes.table(parent=os.getpid())}
         processes.become_subreaper()
-        self.cgroup = MemoryCgroup.create(f"autograder-{self.root.name}")
+        self.cgroup = None
+        if self.platform.full_lockdown:
+            self.cgroup = MemoryCgroup.create(f"autograder-{self.root.name}")
+        self.job = JobObject.create(limits.processes) if self.platform.job_object else None
         self.memory_limit(limits.memory_mb)
         self._oom_kills = 0
 
@@ -143,10 +186,6 @@ class Sandbox:
         self.workers += 1
         folder = self.root / f"work-{self.workers}"
         _copy(self.submission, folder, self.uid)
-        to_worker, from_worker = os.pipe(), os.pipe()
-        for pipe in (to_worker, from_worker):  # fewer switches for large arrays
-            with contextlib.suppress(OSError):
-                fcntl.fcntl(pipe[1], 1031, PIPE_BYTES)  # F_SETPIPE_SZ
         threads = str(self.limits.blas_threads)
         environment = {
             "PATH": os.defpath,
@@ -159,32 +198,10 @@ class Sandbox:
         log = open(self.root / "worker-start.log", "wb")  # noqa: SIM115 - closed below
         if DEBUG:
             log = os.fdopen(os.dup(2), "wb")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                *_FLAGS,
-                "-c",
-                _BOOTSTRAP,
-                str(Path(autograder.__file__).resolve().parent.parent),
-                str(to_worker[0]),
-                str(from_worker[1]),
-            ],
-            cwd=folder,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            pass_fds=(to_worker[0], from_worker[1]),
-            start_new_session=True,
-        )
-        log.close()
-        if self.cgroup is not None:  # before the setup message: the worker is still waiting
-            self.cgroup.add(process.pid)
-        os.close(to_worker[0])
-        os.close(from_worker[1])
-        worker = Worker(
-            process, os.fdopen(from_worker[0], "rb", buffering=0), os.fdopen(to_worker[1], "wb")
-        )
+        if self.platform.descriptors:
+            worker = self._start_with_pipes(folder, environment, log)
+        else:
+            worker = self._start_with_standard_streams(folder, environment, log)
         self.current = worker
         setup = {
             "folder": str(folder),
@@ -211,13 +228,78 @@ class Sandbox:
         self.about = {str(key): value for key, value in about.items()}
         if self.cgroup is not None:
             self.about["measures"] = [*self.measures, f"memory cgroup v{self.cgroup.version}"]
+        if self.job is not None:
+            self.about["measures"] = [*self.measures, *self.job.measures]
         return worker
+
+    def _command(self, incoming: str, outgoing: str) -> list[str]:
+        grader = str(Path(autograder.__file__).resolve().parent.parent)
+        return [sys.executable, *_FLAGS, "-c", _BOOTSTRAP, grader, incoming, outgoing]
+
+    def _start_with_pipes(
+        self, folder: Path, environment: dict[str, str], log: IO[bytes]
+    ) -> Worker:
+        """A worker whose channel is two extra pipes (Linux, macOS)."""
+        to_worker, from_worker = os.pipe(), os.pipe()
+        fcntl = isolation.module("fcntl")
+        if fcntl is not None and sys.platform == "linux":
+            for pipe in (to_worker, from_worker):  # fewer switches for large arrays
+                with contextlib.suppress(OSError):
+                    fcntl.fcntl(pipe[1], 1031, PIPE_BYTES)  # F_SETPIPE_SZ
+        process = subprocess.Popen(
+            self._command(str(to_worker[0]), str(from_worker[1])),
+            cwd=folder,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            pass_fds=(to_worker[0], from_worker[1]),
+            start_new_session=True,
+        )
+        log.close()
+        if self.cgroup is not None:  # before the setup message: the worker is still waiting
+            self.cgroup.add(process.pid)
+        os.close(to_worker[0])
+        os.close(from_worker[1])
+        return Worker(
+            process, os.fdopen(from_worker[0], "rb", buffering=0), os.fdopen(to_worker[1], "wb")
+        )
+
+    def _start_with_standard_streams(
+        self, folder: Path, environment: dict[str, str], log: IO[bytes]
+    ) -> Worker:
+        """A worker whose channel is its standard input and output (Windows, or where
+        select cannot watch pipes); in the run's Job Object on Windows."""
+        if sys.platform == "win32":  # Windows needs its own variables to start Python
+            for name in ("SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT"):
+                if name in os.environ:
+                    environment[name] = os.environ[name]
+            environment["PATH"] = os.pathsep.join(
+                [str(Path(sys.executable).parent), os.environ.get("SYSTEMROOT", "")]
+            )
+        process = subprocess.Popen(
+            self._command("stdin", "stdout"),
+            cwd=folder,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            bufsize=0,
+            start_new_session=os.name == "posix",
+        )
+        log.close()
+        if self.job is not None:  # before the setup message: the worker is still waiting
+            self.job.add(process)
+        assert process.stdin is not None and process.stdout is not None
+        return Worker(process, process.stdout, process.stdin)
 
     def memory_limit(self, megabytes: float) -> None:
         """The hard cap of the workers' memory cgroup, if any: `megabytes` plus a margin
         (their own MemoryError comes at `megabytes`)."""
         if self.cgroup is not None:
             self.cgroup.limit(megabytes + CGROUP_MARGIN_MB)
+        if self.job is not None:
+            self.job.limit(megabytes + CGROUP_MARGIN_MB)
 
     def ran_out_of_memory(self) -> bool:
         """Whether the kernel killed a worker process for memory since the last call."""
@@ -233,6 +315,11 @@ class Sandbox:
         if worker is not None:
             with contextlib.suppress(ProcessLookupError):
                 worker.process.kill()
+            if not self.platform.process_table and os.name == "posix":  # macOS: its group
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(worker.pid, signal.SIGKILL)
+        if self.job is not None:
+            self.job.end_all()
         processes.end_all(lambda: self._suspects(worker))
         if worker is not None:
             worker.process.wait()
@@ -248,6 +335,8 @@ class Sandbox:
         self.stop()
         if self.cgroup is not None:
             self.cgroup.remove()
+        if self.job is not None:
+            self.job.close()
         shutil.rmtree(self.root, ignore_errors=True)
         if self._lock is not None:
             self._lock.close()

@@ -15,8 +15,11 @@ the setup message autograder.sandbox.launcher sent:
    working folder is the copy, and the seeds of `random` and numpy's global generator
    are set.
 
+Steps 2 to 6 apply where autograder.sandbox.isolation says the platform has them (macOS:
+the rlimits it honours; Windows: none here, the grader puts the worker in a Job Object).
+
 Standard library (ctypes for Linux's prctl, unshare and Landlock system calls) and numpy
-only; importing this file changes nothing.
+only; importing this file changes nothing and touches nothing Linux-only.
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from __future__ import annotations
 import ctypes
 import importlib
 import os
-import resource
 from typing import Any
 
 import numpy as np
+
+from autograder.sandbox import isolation
 
 PRELOAD = (
     "abc bisect collections collections.abc contextlib copy dataclasses encodings.idna enum "
@@ -44,29 +48,22 @@ def lockdown(setup: dict[str, Any]) -> list[str]:
     for name in PRELOAD:
         importlib.import_module(name)
     devnull = os.open(os.devnull, os.O_RDWR)
-    if os.geteuid() == 0 and not setup["network"]:
+    platform = isolation.current()
+    if platform.prctl and os.geteuid() == 0 and not setup["network"]:
         if _libc().unshare(0x40000000) == 0:  # CLONE_NEWNET: no interfaces but loopback
             measures.append("network namespace")
-    megabyte = 2**20
-    limits = {
-        resource.RLIMIT_CORE: 0,
-        resource.RLIMIT_FSIZE: setup["file_mb"] * megabyte,
-        resource.RLIMIT_DATA: setup["memory_mb"] * megabyte,
-    }
-    if setup["uid"] is not None:
-        limits[resource.RLIMIT_NPROC] = setup["processes"]
-    for kind, value in limits.items():
-        resource.setrlimit(kind, (value, value))
-    measures.append("limits")
-    if setup["uid"] is not None and os.geteuid() == 0:
+    if platform.rlimits and _limit(setup):
+        measures.append("limits")
+    if setup["uid"] is not None and platform.root:
         os.setgroups([])
         os.setresgid(setup["uid"], setup["uid"], setup["uid"])
         os.setresuid(setup["uid"], setup["uid"], setup["uid"])
         measures.append(f"user {setup['uid']}")
-    libc = _libc()
-    libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid program gives rights back
-    libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG: SIGKILL if the grader dies (after setuid)
-    abi = landlock(setup["readable"], setup["writable"])
+    if platform.prctl:
+        libc = _libc()
+        libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: no setuid program gives rights back
+        libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG: SIGKILL if the grader dies (after setuid)
+    abi = landlock(setup["readable"], setup["writable"]) if platform.landlock else 0
     if abi:
         measures.append(f"landlock v{abi}")
     for fd in (0, 1) if setup["debug"] else (0, 1, 2):
@@ -79,8 +76,34 @@ def lockdown(setup: dict[str, Any]) -> list[str]:
     return measures
 
 
+def _limit(setup: dict[str, Any]) -> bool:
+    """Core files, file size, data memory (and processes, with a user of its own); True
+    when every one applied (Linux always; macOS refuses some)."""
+    import resource
+
+    megabyte = 2**20
+    limits = {
+        resource.RLIMIT_CORE: 0,
+        resource.RLIMIT_FSIZE: setup["file_mb"] * megabyte,
+        resource.RLIMIT_DATA: setup["memory_mb"] * megabyte,
+    }
+    if setup["uid"] is not None:
+        limits[resource.RLIMIT_NPROC] = setup["processes"]
+    if isolation.current().system == "linux":
+        for kind, value in limits.items():
+            resource.setrlimit(kind, (value, value))
+        return True
+    applied = True
+    for kind, value in limits.items():
+        try:
+            resource.setrlimit(kind, (value, value))
+        except (ValueError, OSError):
+            applied = False
+    return applied
+
+
 def _libc() -> Any:
-    return ctypes.CDLL(None, use_errno=True)
+    return isolation.libc()
 
 
 _FS_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}

@@ -4,22 +4,23 @@ As root, a run claims a user id of its own (`claim_user`, a lock file held for t
 so that every process of the run is found by its uid. Otherwise the grader becomes a
 child subreaper (`become_subreaper`): orphans of its workers, setsid or not, become its
 children, so `of_run` finds them as descendants. `end_all` kills what it finds until
-nothing is left and collects the zombies. Linux's /proc is the process table.
+nothing is left and collects the zombies. Linux's /proc is the process table; where
+there is none (macOS, Windows) `table` is empty and the launcher ends the worker's process
+group or Job Object instead (autograder.sandbox.isolation says which applies).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import fcntl
 import os
 import signal
 import stat
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
+
+from autograder.sandbox import isolation
 
 UIDS = range(61_000, 62_000)
 """User ids the workers of concurrent runs (grade-all) run as when the grader is root."""
@@ -36,6 +37,8 @@ class UnsafeLocks(Exception):
 
 def claim_user() -> tuple[int, IO[str]]:
     """A user id no other run on this machine uses (a lock file held for the run)."""
+    import fcntl  # claimed only by root on Linux (isolation.Platform.full_lockdown)
+
     LOCKS.mkdir(mode=0o700, exist_ok=True)
     status = LOCKS.lstat()
     if not stat.S_ISDIR(status.st_mode) or status.st_uid != 0 or status.st_mode & 0o022:
@@ -56,7 +59,9 @@ def claim_user() -> tuple[int, IO[str]]:
 def table(parent: int | None = None, zombies: bool = False) -> list[Entry]:
     """(pid, parent pid, real uid) of every live process (of `parent`'s children only;
     zombies only, with `zombies`)."""
-    entries = []
+    entries: list[Entry] = []
+    if not isolation.current().process_table:
+        return entries
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -111,8 +116,8 @@ def end_all(find: Callable[[], list[Entry]]) -> None:
 def become_subreaper() -> None:
     """Orphans of the workers (setsid or not) become this process's children, not
     init's, so they can be found and ended."""
-    if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    if isolation.current().prctl:
+        isolation.libc().prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
 def _reap(pids: list[int]) -> None:

@@ -24,7 +24,6 @@ import importlib
 import io
 import os
 import re
-import resource
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -34,7 +33,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from autograder.sandbox import wire
+from autograder.sandbox import isolation, wire
 from autograder.sandbox.imports import describe, load_package
 from autograder.sandbox.lockdown import lockdown
 from autograder.sandbox.wire import OUTPUT_LIMIT
@@ -44,8 +43,7 @@ SHARED_FILE = re.compile(r"[a-z0-9_-]{1,64}\.npy")
 
 
 def main() -> None:
-    incoming = os.fdopen(int(sys.argv[2]), "rb")
-    outgoing = os.fdopen(int(sys.argv[3]), "wb")
+    incoming, outgoing = _channel(sys.argv[2], sys.argv[3])
     setup, _ = wire.receive(incoming, 2**20)
     blas = _blas()
     measures = lockdown(setup)
@@ -60,6 +58,20 @@ def main() -> None:
     arrays: list[np.ndarray[Any, Any]] = []
     wire.send(outgoing, {"ok": wire.pack(about, arrays)}, arrays)
     Session(incoming, outgoing, Path(setup["folder"]), Path(setup["shared"])).serve()
+
+
+def _channel(incoming: str, outgoing: str) -> tuple[IO[bytes], IO[bytes]]:
+    """The two ends of the channel to the grader: the descriptors it passed, or (named
+    `stdin` and `stdout`, where select cannot watch pipes) copies of the standard
+    streams, which the lockdown then points at the null device."""
+    if incoming == "stdin" and outgoing == "stdout":
+        ends = os.dup(0), os.dup(1)
+        msvcrt = isolation.module("msvcrt")
+        if msvcrt is not None:  # no newline translation
+            for end in ends:
+                msvcrt.setmode(end, getattr(os, "O_BINARY", 0x8000))
+        return os.fdopen(ends[0], "rb"), os.fdopen(ends[1], "wb")
+    return os.fdopen(int(incoming), "rb"), os.fdopen(int(outgoing), "wb")
 
 
 def _blas() -> list[str]:
@@ -279,7 +291,13 @@ def _captured() -> Iterator[_Capped]:
 
 @contextlib.contextmanager
 def _memory(megabytes: int | None) -> Iterator[None]:
-    """The data-memory limit lowered to `megabytes` within the block."""
+    """The data-memory limit lowered to `megabytes` within the block (where there are
+    rlimits; on Windows the grader sets its Job Object's limit instead)."""
+    if not isolation.current().rlimits:
+        yield
+        return
+    import resource
+
     soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
     if megabytes is not None:
         wanted = int(megabytes * 2**20)

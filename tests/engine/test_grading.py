@@ -286,3 +286,16 @@ def test_sigterm_keeps_the_tests_graded_so_far(tmp_path: Path) -> None:
     assert [test["status"] for test in data["tests"]][:3] == ["passed"] * 3
     assert data["tests"][-1]["name"] == "autograder error"
     assert data["tests"][-1]["visibility"] == "visible"
+
+
+def test_a_submission_with_windows_line_endings_grades_the_same(
+    reference: Grade, tmp_path: Path
+) -> None:
+    folder = tmp_path / "crlf"
+    folder.mkdir()
+    for path in (ROOT / "solutions").glob("*.py"):
+        (folder / path.name).write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    crlf = grade(folder, CONFIG, parts=("warmup", "knn"), fast=True)
+    rows = zip(summary(reference, messages=True), reference.outcomes, strict=True)
+    native = [row for row, outcome in rows if outcome.spec.part in ("warmup", "knn")]
+    assert summary(crlf, messages=True) == native

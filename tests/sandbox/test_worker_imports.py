@@ -14,6 +14,7 @@ WORKER_MODULES = {
     "autograder",
     "autograder.sandbox",
     "autograder.sandbox.imports",
+    "autograder.sandbox.isolation",
     "autograder.sandbox.lockdown",
     "autograder.sandbox.wire",
     "autograder.sandbox.worker",

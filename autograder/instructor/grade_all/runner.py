@@ -28,7 +28,7 @@ students' folders into rows and write the gradebook and the summary; `main` prin
 
 from __future__ import annotations
 
-import fcntl
+import os
 import signal
 import sys
 import threading
@@ -63,8 +63,14 @@ from autograder.instructor.grade_all.summary import Throughput, status_counts, w
 __all__ = ["exit_code", "grade_all", "main"]
 
 LOCK = ".lock"
-SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 """The signals that interrupt grade-all like Ctrl-C (autograder.engine.failures)."""
+SUPPORTED = (
+    "grade-all is supported on Linux and macOS (it locks its folder with flock and ends its "
+    "gradings by process group); official grades belong on Linux as root"
+)
 
 
 def grade_all(
@@ -108,6 +114,8 @@ def _locked(out: Path) -> Iterator[None]:
         handle = (out / LOCK).open("a")
     except OSError as error:
         raise UserError(f"cannot write in {out}: {error}") from error
+    import fcntl  # Linux and macOS (main refuses other platforms)
+
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -139,6 +147,8 @@ def main(
     summary (also when interrupted), print where they are, the statuses and the throughput.
     Returns exit_code, or 128 + the signal (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP) when
     interrupted; UserError when another grade-all holds `out`."""
+    if os.name != "posix":
+        raise UserError(SUPPORTED)
     if jobs < 1:
         raise UserError(f"--jobs must be at least 1, got {jobs}")
     settings = load_config(config)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from autograder import interpreter
 from autograder.errors import UserError
 from autograder.feedback import report
 from autograder.instructor.grade_all.gradebook import (
@@ -241,6 +242,7 @@ def _run(
         command,
         cwd=grading.root,
         stdin=subprocess.DEVNULL,
+        env=interpreter.environment(),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C in the terminal reaches grade-all only

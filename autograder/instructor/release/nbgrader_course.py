@@ -11,13 +11,13 @@ gradebook.db is not kept (nbgrader creates it on first use).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from autograder import interpreter
 from autograder.config import Config
 from autograder.errors import UserError
 from autograder.instructor.release.handout import TEMPLATES
@@ -68,7 +68,7 @@ def generate_assignment(course: Path) -> None:
     command = [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"]
     # Only the course's nbgrader_config.py: not the user's or the system's Jupyter config.
     settings = tempfile.mkdtemp(prefix="autograder-jupyter-config-")
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    env = {**interpreter.environment(), "PYTHONHASHSEED": "0"}
     env |= {"JUPYTER_CONFIG_DIR": settings, "JUPYTER_CONFIG_PATH": settings}
     try:
         done = subprocess.run(

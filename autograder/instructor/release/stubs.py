@@ -128,7 +128,7 @@ def build_assignment(solutions: Path) -> dict[str, str]:
     stubs: dict[str, str] = {}
     for path in sources:
         try:
-            source = path.read_bytes().decode("utf-8")
+            source = _lf(path.read_bytes().decode("utf-8"))
         except (OSError, UnicodeDecodeError) as error:
             raise ReleaseError(f"{path}: cannot read it as UTF-8 text: {error}") from error
         stubs[path.name] = generate_stub(source, str(path))
@@ -145,6 +145,8 @@ def write_assignment(stubs: dict[str, str], assignment: Path) -> list[Change]:
             path = assignment / name
             data = stub.encode("utf-8")
             old = path.read_bytes() if path.is_file() else None
+            if old is not None and _lf(old.decode("utf-8", "replace")) == stub:
+                old = data  # the same but for line endings (a Windows checkout): kept
             if old != data:
                 path.write_bytes(data)
             status: Literal["created", "updated", "unchanged"] = (
@@ -159,13 +161,18 @@ def write_assignment(stubs: dict[str, str], assignment: Path) -> list[Change]:
     return changes
 
 
+def _lf(text: str) -> str:
+    """`text` with Windows line endings (CRLF, as Windows git checks files out) as LF."""
+    return text.replace("\r\n", "\n")
+
+
 def diff_assignment(stubs: dict[str, str], assignment: Path) -> str:
     """A unified diff from `assignment` as it is to `stubs`; empty when up to date."""
     folder = assignment.name
     diff: list[str] = []
     for name in sorted({*stubs, *_stale(stubs, assignment)}):
         path = assignment / name
-        current = path.read_bytes().decode("utf-8", "replace") if path.is_file() else None
+        current = _lf(path.read_bytes().decode("utf-8", "replace")) if path.is_file() else None
         expected = stubs.get(name)
         if current == expected:
             continue

@@ -215,3 +215,32 @@ def test_the_autograded_reference_notebook_runs_without_an_error_or_stderr(
         if out.output_type == "error" or out.get("name") == "stderr"
     ]
     assert failed == []
+
+
+def test_generate_assignment_runs_from_a_venv_that_is_not_activated(
+    tree: Tree, tmp_path: Path
+) -> None:
+    """`.venv/bin/python -m autograder release` with PATH as a fresh shell has it: nbgrader
+    shells out to `alembic`, which the venv's interpreter's PATH entries provide."""
+    venv = tmp_path / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)],
+        check=True,
+    )
+    course = tmp_path / "course"
+    write_tree(tree, course)
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+        "from autograder.instructor.release.nbgrader_course import generate_assignment; "
+        "generate_assignment(Path(sys.argv[2]))"
+    )
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", code, str(ROOT), str(course)],
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (course / "release" / ASSIGNMENT / NOTEBOOK).is_file()

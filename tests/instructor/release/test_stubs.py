@@ -357,3 +357,22 @@ def test_broken_markers_stop_the_cli_with_exit_2_before_writing(
     assert not (repo / "assignment").exists()
     with pytest.raises(MarkerError, match=r"zz_broken\.py:2: "):
         build_assignment(repo / "solutions")
+
+
+def _crlf_copy(source: Path, target: Path) -> Path:
+    """`source`'s .py files with Windows line endings (as Windows git checks them out)."""
+    target.mkdir()
+    for path in source.glob("*.py"):
+        (target / path.name).write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    return target
+
+
+def test_line_endings_alone_are_not_drift(stubs: dict[str, str], tmp_path: Path) -> None:
+    solutions = _crlf_copy(ROOT / "solutions", tmp_path / "solutions")
+    assignment = _crlf_copy(ROOT / "assignment", tmp_path / "assignment")
+    assert build_assignment(solutions) == stubs
+    assert diff_assignment(stubs, assignment) == ""
+    before = {path.name: path.read_bytes() for path in assignment.iterdir()}
+    changes = write_assignment(stubs, assignment)
+    assert {change.status for change in changes} == {"unchanged"}
+    assert {path.name: path.read_bytes() for path in assignment.iterdir()} == before

@@ -1,0 +1,143 @@
+"""A real Windows CPython (python.org's 3.11, under Wine) runs the self-check: the shared
+tool shared/tools/windows-python.sh builds it (.ci/run does, into /tmp/autograder-winpy or
+$AUTOGRADER_WINDOWS_PYTHON_DIR). Skipped, saying why, where Wine or the build is missing.
+
+The checkout is put on the Windows Python's path by the command line itself (runpy), so a
+build shared by several checkouts is never changed."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.engine.results import Grade
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("AUTOGRADER_WINDOWS_PYTHON_DIR", "/tmp/autograder-winpy"))
+
+pytestmark = pytest.mark.slow
+
+
+def windows_path(path: Path) -> str:
+    """A Linux path as Windows programs under Wine see it (drive Z: is /)."""
+    return "Z:" + str(path.resolve()).replace("/", "\\")
+
+
+@pytest.fixture(scope="module")
+def windows_python() -> Path:
+    if shutil.which("wine") is None:
+        pytest.skip("no Wine here: .ci/run installs it with shared/tools/windows-python.sh")
+    python = BUILD / "python"
+    if not python.exists():
+        pytest.skip(f"no Windows CPython at {BUILD}: build it with shared/tools/windows-python.sh")
+    return python
+
+
+def autograder(python: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    """`python -m autograder ARGS` in the Windows Python, with this checkout on its path."""
+    code = (
+        f"import runpy, sys; sys.path.insert(0, {windows_path(ROOT)!r}); "
+        "runpy.run_module('autograder', run_name='__main__', alter_sys=True)"
+    )
+    start = time.monotonic()
+    done = subprocess.run(
+        [str(python), "-c", code, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        errors="replace",  # Windows writes to a pipe in its ANSI code page
+        timeout=900,
+        check=False,
+    )
+    return done, time.monotonic() - start
+
+
+def test_windows_python_is_windows(windows_python: Path) -> None:
+    code = (
+        f"import sys; sys.path.insert(0, {windows_path(ROOT)!r}); "
+        "from autograder.sandbox import isolation; print(isolation.current())"
+    )
+    done = subprocess.run([str(windows_python), "-c", code], capture_output=True, text=True)
+    assert "system='windows'" in done.stdout, done.stdout
+    assert "rlimits=False" in done.stdout and "alarm=False" in done.stdout
+
+
+def test_check_on_the_reference_and_the_stubs(
+    windows_python: Path, reference: Grade, stubs: Grade
+) -> None:
+    points = f"{sum(o.points for o in reference.outcomes if o.spec.visible):g}"
+    solved, seconds = autograder(windows_python, "check", "solutions", "--fast")
+    print(f"check solutions --fast: {seconds:.1f} s")
+    assert solved.returncode == 0, solved.stdout[-3000:]
+    assert f"Total: {points} / {points} points" in solved.stdout
+    unsolved, seconds = autograder(windows_python, "check", "assignment", "--fast")
+    print(f"check assignment --fast: {seconds:.1f} s")
+    assert unsolved.returncode == 1, unsolved.stdout[-3000:]
+    assert f"Total: 0 / {points} points" in unsolved.stdout
+    assert stubs.score == 0
+
+
+def test_check_one_part_and_the_feedback_page(windows_python: Path, tmp_path: Path) -> None:
+    knn, seconds = autograder(windows_python, "check", "solutions", "--fast", "--part", "knn")
+    print(f"check --part knn: {seconds:.1f} s")
+    assert knn.returncode == 0, knn.stdout[-3000:]
+    assert "P4.1" in knn.stdout and "P4.2" not in knn.stdout
+    page, seconds = autograder(
+        windows_python,
+        "check",
+        "assignment",
+        "--fast",
+        "--part",
+        "warmup",
+        "--feedback",
+        windows_path(tmp_path / "page"),
+    )
+    print(f"check --feedback: {seconds:.1f} s")
+    assert page.returncode == 1, page.stdout[-3000:]
+    assert "not written yet" in (tmp_path / "page" / "feedback.md").read_text(encoding="utf-8")
+    assert (tmp_path / "page" / "feedback.html").is_file()
+
+
+def test_check_in_a_folder_with_spaces_and_accents(windows_python: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "José Núñez" / "p4"
+    shutil.copytree(ROOT / "solutions", folder)
+    done, seconds = autograder(windows_python, "check", windows_path(folder), "--part", "warmup")
+    print(f"check in {folder.parent.name}: {seconds:.1f} s")
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "P4.0" in done.stdout
+
+
+def test_a_hung_function_is_stopped_at_its_budget(windows_python: Path, tmp_path: Path) -> None:
+    """No SIGALRM on Windows: the grader's timer thread ends the wait and the Job Object's
+    worker is killed; nothing of it is left running."""
+    folder = tmp_path / "hangs"
+    shutil.copytree(ROOT / "solutions", folder)
+    hang = "\n\ndef add_mul(*a, **k):\n    print('x' * 100_000)\n    while True:\n        pass\n"
+    with (folder / "warmup.py").open("a") as module:
+        module.write(hang)
+    text = (ROOT / "grading.toml").read_text()
+    config = tmp_path / "grading.toml"
+    config.write_text(re.sub(r"(?m)^budget = [^#\n]*", "budget = 3.0 ", text, count=1))
+    done, seconds = autograder(
+        windows_python,
+        "check",
+        windows_path(folder),
+        "--part",
+        "warmup",
+        "--config",
+        windows_path(config),
+    )
+    print(f"check of a hung function (3 s budget): {seconds:.1f} s")
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "timed out after 3 s, its time budget" in done.stdout
+    assert "Total: 6 / 8 points" in done.stdout
+    assert seconds < 60
+    running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    left = [p for p in running.splitlines() if "python.exe" in p and "sandbox.worker" in p]
+    assert left == []  # no Windows worker left running (zombies of Wine aside)
