@@ -44,6 +44,7 @@ class Gradings:
         cwd: Path,
         output: IO[str] | int = subprocess.PIPE,
         timeout: float,
+        env: dict[str, str] | None = None,
     ) -> tuple[str | None, int, str]:
         """Run `command` to its end: (None, exit code, output) when it ended by itself;
         ("timeout", ...) when it ran past `timeout` seconds and was ended. Raises Stopped
@@ -60,6 +61,7 @@ class Gradings:
             text=True,
             start_new_session=True,  # Ctrl-C in the terminal reaches the command only
             preexec_fn=die_with_parent(),
+            env=env,
         )
         collected: list[str] = []
         reader = None
