@@ -50,6 +50,7 @@ __all__ = [
     "grade_one",
     "grader_error",
     "key_or_none",
+    "record",
     "submission_digest",
 ]
 
@@ -159,7 +160,7 @@ def grade_one(
     start = time.perf_counter()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _record(folder, INTERRUPTED, 0.0)  # until this grading ends, were grade-all killed
+        record(folder, INTERRUPTED, 0.0)  # until this grading ends, were grade-all killed
         results = folder / RESULTS
         results.unlink(missing_ok=True)  # of an earlier grading
         feedback = out / "feedback" / student.name
@@ -167,7 +168,7 @@ def grade_one(
         digest = grading.key(student.source)  # before grading: a change during it is seen
         with (folder / LOG).open("w", encoding="utf-8") as log:
             status, reason = grade_into(student, results, feedback, log, grading, stop)
-        return _record(folder, status, time.perf_counter() - start, digest, reason)
+        return record(folder, status, time.perf_counter() - start, digest, reason)
     except Exception as error:  # noqa: BLE001 - one student's problem must not stop the others
         return grader_error(folder, error, time.perf_counter() - start)
 
@@ -177,11 +178,12 @@ def grader_error(folder: Path, error: BaseException, seconds: float) -> tuple[st
     return (GRADER_ERROR, seconds)."""
     reason = f"{type(error).__name__}: {error}"
     with suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
         (folder / RESULTS).unlink(missing_ok=True)  # of grade, if it ran: not a grade
     with suppress(OSError), (folder / LOG).open("a", encoding="utf-8") as log:
         log.write(f"\ngrade-all: grader error: {reason}\n")
     with suppress(OSError):
-        _record(folder, GRADER_ERROR, seconds, reason=reason)
+        record(folder, GRADER_ERROR, seconds, reason=reason)
     return GRADER_ERROR, seconds
 
 
@@ -224,7 +226,7 @@ def grade_into(
     return GRADED, ""
 
 
-def _record(
+def record(
     folder: Path, status: str, seconds: float, digest: str | None = None, reason: str = ""
 ) -> tuple[str, float]:
     """Write the student's status.json; return (status, seconds)."""
