@@ -165,3 +165,33 @@ def test_a_worker_without_the_clients_mnist_is_refused_naming_both(
     assert "here: mnist-assignment" in message and "the official MNIST files" in message
     rows = rows_of(out / "gradebook.csv")
     assert {row["status"] for row in rows.values()} <= {"not graded", "invalid zip"}
+
+
+def test_cluster_slurm_without_sbatch_exits_2_saying_where_to_run(tmp_path: Path) -> None:
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    evil_zip(submissions / "mallory.zip", "../evil")
+    command = [sys.executable, "-m", "autograder", "grade-all", str(submissions)]
+    command += ["--out", str(tmp_path / "out"), "--cluster", "slurm"]
+    env = {**os.environ, "PATH": str(tmp_path)}  # no sbatch on it
+    shown = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=60
+    )
+    assert shown.returncode == 2, shown.stderr
+    assert "sbatch, which is not on this machine" in shown.stderr
+
+
+def test_the_documented_jobqueue_yaml_makes_one_thread_slurm_workers_of_this_checkout() -> None:
+    pytest.importorskip("dask_jobqueue")
+    import dask.config
+    import yaml
+    from dask_jobqueue.slurm import SLURMJob
+
+    page = (ROOT / "docs/course-scale.md").read_text()
+    block = page.split("# ~/.config/dask/jobqueue.yaml\n", 1)[1].split("```", 1)[0]
+    settings = yaml.safe_load(block)["jobqueue"]["slurm"]
+    with dask.config.set({f"jobqueue.slurm.{key}": value for key, value in settings.items()}):
+        script = SLURMJob(scheduler="tcp://127.0.0.1:8786", name="grade").job_script()
+    assert "#SBATCH -p normal" in script and "#SBATCH -t 02:00:00" in script
+    assert "--nthreads 1" in script and "--nworkers 8" in script
+    assert "cd $HOME/mnist-assignment" in script
