@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -195,3 +196,33 @@ def test_the_documented_jobqueue_yaml_makes_one_thread_slurm_workers_of_this_che
     assert "#SBATCH -p normal" in script and "#SBATCH -t 02:00:00" in script
     assert "--nthreads 1" in script and "--nworkers 8" in script
     assert "cd $HOME/mnist-assignment" in script
+
+
+@pytest.mark.slow
+@pytest.mark.mnist
+def test_ctrl_c_on_the_client_ends_the_gradings_on_the_workers(tmp_path: Path) -> None:
+    submissions = tmp_path / "class"
+    copy_modules(ROOT / "solutions", submissions / "reference")
+    out = tmp_path / "out"
+    with dask_processes(tmp_path / "dask", workers=1) as cluster:
+        worker = cluster.workers[0].pid
+        command = [sys.executable, "-m", "autograder", "grade-all", str(submissions)]
+        command += ["--out", str(out), "--scheduler", cluster.address]  # full: long
+        client = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not grading_children([worker]):
+                assert client.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+            client.send_signal(signal.SIGINT)
+            assert client.wait(timeout=30) == 130
+            deadline = time.monotonic() + 30  # the worker polls the stop once a second
+            while grading_children([worker]) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert grading_children([worker]) == []
+        finally:
+            client.kill()
+            client.wait()
+    assert rows_of(out / "gradebook.csv")["reference"]["status"] == "not graded"
