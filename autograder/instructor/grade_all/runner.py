@@ -3,7 +3,9 @@
 Every folder or ``.zip`` in SUBMISSIONS_DIR is one student, named after it (hidden entries
 are skipped); each is graded exactly as ``grade`` grades it, N at a time, by
 autograder.instructor.grade_all.students (which also says what OUT/students/<name>/ and
-OUT/feedback/<name>/ hold). OUT also holds:
+OUT/feedback/<name>/ hold); or, with ``--scheduler tcp://HOST:PORT`` or ``--cluster
+slurm``, as one task of a Dask cluster each (autograder.instructor.grade_all.cluster),
+with the same files in OUT. OUT also holds:
 
 - gradebook.csv, summary.html, summary.md, score_distribution.png
   (autograder.instructor.grade_all.gradebook and .summary), rewritten from every

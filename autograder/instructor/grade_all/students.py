@@ -9,7 +9,8 @@ subprocess's stdout and stderr; status.json, the student's status, the grading's
 wall-clock seconds, the digest of the submission graded, and why the grading failed, for
 a grader error or an invalid zip) and OUT/feedback/<name>/ (grade's feedback page, the
 folder to share with the student). A killed grade-all's gradings get SIGTERM from the
-kernel (PR_SET_PDEATHSIG, Linux).
+kernel (PR_SET_PDEATHSIG, Linux). `grade_into` is the grading itself, into any files: a
+Dask worker's task runs it in a temporary folder (autograder.instructor.grade_all.remote).
 """
 
 from __future__ import annotations
