@@ -60,7 +60,7 @@ def without_seconds(out: Path) -> dict[str, dict[str, str]]:
     return rows
 
 
-def tests_of(out: Path, name: str) -> list[tuple[Any, ...]]:
+def graded_tests(out: Path, name: str) -> list[tuple[Any, ...]]:
     """(name, score, max_score, visibility, output) of every test in a results.json."""
     data = json.loads((out / "students" / name / "results.json").read_text())
     return [
@@ -87,7 +87,7 @@ def test_a_class_graded_on_two_dask_workers_gets_the_local_gradebook_and_files(
     assert rows["buggy"]["total"] != rows["reference"]["total"]
     assert rows["mallory"]["status"] == "invalid zip"
     for name in ("reference", "stubs", "buggy", "zipped", "mallory"):
-        assert tests_of(out, name) == tests_of(local, name), name
+        assert graded_tests(out, name) == graded_tests(local, name), name
         assert files_of(out / "feedback" / name) == files_of(local / "feedback" / name), name
         status = json.loads((out / "students" / name / "status.json").read_text())
         kept = json.loads((local / "students" / name / "status.json").read_text())
