@@ -34,7 +34,8 @@ CONNECT_TIMEOUT = 5.0
 WORKERS_TIMEOUT = 60.0
 """Seconds a scheduler given by --scheduler has for its first worker to join."""
 IN_FLIGHT = 64
-"""Tasks submitted ahead: the students' bytes wait on the client, not in the scheduler."""
+"""Tasks submitted ahead, at least (twice the workers' threads when more): the other
+students' bytes wait on the client, not in the scheduler."""
 CLUSTERS = ("slurm",)
 
 
@@ -133,7 +134,7 @@ def grade_on_cluster(
     mine: Fingerprint,
     progress: Callable[[Student, str, float], None] | None = None,
 ) -> dict[str, tuple[str, float]]:
-    """Grade `students` on the cluster of `client`, IN_FLIGHT tasks ahead, each Outcome
+    """Grade `students` on the cluster of `client`, IN_FLIGHT or more tasks ahead, each Outcome
     written into `out` as it comes; `progress` hears each one finished. Returns name ->
     (status, seconds). A task that failed (its workers died more than Dask allows, ...)
     is its student's grader error. UserError when a worker refuses (Refusal). When
@@ -147,7 +148,7 @@ def grade_on_cluster(
     futures: dict[Any, tuple[Student, str]] = {}
     finished = as_completed(loop=client.loop)
 
-    def submit_next() -> None:
+    def submit_next() -> bool:
         for student in waiting:
             folder = out / "students" / student.name
             try:
@@ -162,11 +163,16 @@ def grade_on_cluster(
             future = client.submit(grade_task, task, EventStop(stop.name), key=key, pure=False)
             futures[future] = (student, digest)
             finished.add(future)
-            return
+            return True
+        return False
+
+    def top_up() -> None:
+        window = max(IN_FLIGHT, 2 * threads(client))  # Slurm workers join as jobs start
+        while len(futures) < window and submit_next():
+            pass
 
     try:
-        for _ in range(IN_FLIGHT):
-            submit_next()
+        top_up()
         for future in finished:
             student, digest = futures.pop(future)
             try:
@@ -182,7 +188,7 @@ def grade_on_cluster(
                 done[student.name] = write(outcome, out, student.name, digest)
             if progress:
                 progress(student, *done[student.name])
-            submit_next()
+            top_up()
     finally:
         if futures:
             with suppress(Exception):
