@@ -77,6 +77,17 @@ def add_commands(commands: Any) -> None:
         "--config", type=Path, help="the grading.toml to use (default: found from here)"
     )
     grade_all.add_argument("--data", type=Path, metavar="DIR", help="folder of the MNIST files")
+    grade_all.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="grade on the workers of this running Dask scheduler (needs the cluster extra)",
+    )
+    grade_all.add_argument(
+        "--cluster",
+        choices=("slurm",),
+        help="start Dask workers as --jobs Slurm jobs (dask-jobqueue, configured in dask's "
+        "jobqueue.yaml; see docs/course-scale.md)",
+    )
     grade_all.set_defaults(run=_run_grade_all)
 
     validate = commands.add_parser(
@@ -135,6 +146,8 @@ def _run_grade_all(args: argparse.Namespace) -> int:
         fast=args.fast,
         config=args.config,
         data=args.data,
+        scheduler=args.scheduler,
+        cluster=args.cluster,
     )
 
 

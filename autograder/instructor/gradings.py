@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 GRACE = 15.0
 """Seconds a grading gets to end after SIGTERM before its process group is killed."""
@@ -92,7 +92,7 @@ class Gradings:
         self.stopping.set()
 
 
-def end(process: subprocess.Popen[str]) -> None:
+def end(process: subprocess.Popen[Any]) -> None:
     """SIGTERM, then SIGKILL to its process group after GRACE seconds."""
     process.terminate()
     try:

@@ -3,7 +3,9 @@
 Every folder or ``.zip`` in SUBMISSIONS_DIR is one student, named after it (hidden entries
 are skipped); each is graded exactly as ``grade`` grades it, N at a time, by
 autograder.instructor.grade_all.students (which also says what OUT/students/<name>/ and
-OUT/feedback/<name>/ hold). OUT also holds:
+OUT/feedback/<name>/ hold); or, with ``--scheduler tcp://HOST:PORT`` or ``--cluster
+slurm``, as one task of a Dask cluster each (autograder.instructor.grade_all.cluster),
+with the same files in OUT. OUT also holds:
 
 - gradebook.csv, summary.html, summary.md, score_distribution.png
   (autograder.instructor.grade_all.gradebook and .summary), rewritten from every
@@ -35,8 +37,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from autograder.config import load_config
 from autograder.engine.failures import signals_interrupt
@@ -50,6 +54,7 @@ from autograder.instructor.grade_all.gradebook import (
     up_to_date,
     write_gradebook,
 )
+from autograder.instructor.grade_all.remote import Fingerprint
 from autograder.instructor.grade_all.students import (
     TIMEOUT_MARGIN,
     Grading,
@@ -60,9 +65,20 @@ from autograder.instructor.grade_all.students import (
 )
 from autograder.instructor.grade_all.summary import Throughput, status_counts, write_summary
 
-__all__ = ["exit_code", "grade_all", "main"]
+__all__ = ["Cluster", "exit_code", "grade_all", "main"]
 
 LOCK = ".lock"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A Dask cluster to grade on: its distributed.Client, and this machine's Fingerprint,
+    which every worker must share."""
+
+    client: Any
+    fingerprint: Fingerprint
+
+
 SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
@@ -80,10 +96,18 @@ def grade_all(
     *,
     jobs: int,
     progress: Callable[[Student, str, float], None] | None = None,
+    cluster: Cluster | None = None,
 ) -> dict[str, tuple[str, float]]:
-    """Grade `students` with grade_one, `jobs` at a time; `progress` hears each one
-    finished. Returns name -> (status, seconds). When interrupted (Ctrl-C, or an exception
-    in `progress`), ends the running gradings, starts no more and re-raises."""
+    """Grade `students` with grade_one, `jobs` at a time, or as tasks of a Dask `cluster`
+    (autograder.instructor.grade_all.cluster); `progress` hears each one finished. Returns
+    name -> (status, seconds). When interrupted (Ctrl-C, or an exception in `progress`),
+    ends the running gradings, starts no more and re-raises."""
+    if cluster is not None:
+        from autograder.instructor.grade_all.cluster import grade_on_cluster
+
+        return grade_on_cluster(
+            cluster.client, students, out, grading, cluster.fingerprint, progress
+        )
     stop = threading.Event()
     done: dict[str, tuple[str, float]] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade-all")
@@ -142,11 +166,18 @@ def main(
     fast: bool = False,
     config: Path | None = None,
     data: Path | None = None,
+    scheduler: str | None = None,
+    cluster: str | None = None,
 ) -> int:
     """Grade every submission whose grading in `out` is not final, write the gradebook and
     summary (also when interrupted), print where they are, the statuses and the throughput.
+    With `scheduler` (a Dask scheduler's address) or `cluster` ("slurm": `jobs` Slurm jobs
+    of Dask workers), each student is a task of that cluster instead of a local job.
     Returns exit_code, or 128 + the signal (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP) when
-    interrupted; UserError when another grade-all holds `out`."""
+    interrupted; UserError when another grade-all holds `out`, or the cluster cannot be
+    used (autograder.instructor.grade_all.cluster.connect)."""
+    if scheduler and cluster:
+        raise UserError("give --scheduler or --cluster, not both")
     if os.name != "posix":
         raise UserError(SUPPORTED)
     if jobs < 1:
@@ -164,6 +195,25 @@ def main(
         timeout=settings.limits.run_budget + TIMEOUT_MARGIN,
         config=settings.path,
     )
+    with ExitStack() as stack:
+        dask = None
+        if scheduler or cluster:
+            from autograder.instructor.grade_all.cluster import connect
+            from autograder.instructor.grade_all.remote import fingerprint
+
+            mine = fingerprint(data, configured=settings.data.dir)
+            dask = Cluster(stack.enter_context(connect(scheduler, cluster, jobs)), mine)
+        return _run(students, submissions, out, grading, jobs, dask)
+
+
+def _run(
+    students: Sequence[Student],
+    submissions: Path,
+    out: Path,
+    grading: Grading,
+    jobs: int,
+    cluster: Cluster | None,
+) -> int:
     with _locked(out):
         pending = [
             s
@@ -176,7 +226,7 @@ def main(
             flush=True,
         )
         with signals_interrupt(*SIGNALS) as signals:
-            rows, run, pages = _grade_class(students, pending, out, grading, jobs, signals)
+            rows, run, pages = _grade_class(students, pending, out, grading, jobs, signals, cluster)
     print(f"Gradebook: {pages[0]}\nSummary: {pages[1]} (and {pages[2].name})")
     print("Statuses: " + ", ".join(f"{n} {status}" for status, n in status_counts(rows).items()))
     print(run.line())
@@ -190,6 +240,7 @@ def _grade_class(
     grading: Grading,
     jobs: int,
     signals: list[int],
+    cluster: Cluster | None = None,
 ) -> tuple[list[Row], Throughput, tuple[Path, Path, Path]]:
     """Grade `pending` with a progress bar, then (also when interrupted: SIGINT is added to
     `signals` unless another signal is there) write the gradebook and the summary of
@@ -206,7 +257,7 @@ def _grade_class(
                 bar.set_postfix_str(f"{student.name}: {status}", refresh=False)
                 bar.update()
 
-            grade_all(pending, out, grading, jobs=jobs, progress=tick)
+            grade_all(pending, out, grading, jobs=jobs, progress=tick, cluster=cluster)
     except KeyboardInterrupt:
         if not signals:
             signals.append(signal.SIGINT)
@@ -216,6 +267,10 @@ def _grade_class(
         gradebook = write_gradebook(rows, out / "gradebook.csv")
         graded = sum(status != INTERRUPTED for status in finished)
         seconds = time.perf_counter() - start
+        if cluster is not None:
+            from autograder.instructor.grade_all.cluster import threads
+
+            jobs = threads(cluster.client) or jobs
         run = Throughput(graded, len(students) - len(pending), seconds, jobs)
         html, markdown = write_summary(rows, out, run)
     return rows, run, (gradebook, html, markdown)

@@ -9,30 +9,27 @@ subprocess's stdout and stderr; status.json, the student's status, the grading's
 wall-clock seconds, the digest of the submission graded, and why the grading failed, for
 a grader error or an invalid zip) and OUT/feedback/<name>/ (grade's feedback page, the
 folder to share with the student). A killed grade-all's gradings get SIGTERM from the
-kernel (PR_SET_PDEATHSIG, Linux).
+kernel (PR_SET_PDEATHSIG, Linux). `grade_into` is the grading itself, into any files: a
+Dask worker's task runs it in a temporary folder (autograder.instructor.grade_all.remote).
 """
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from autograder import interpreter
 from autograder.errors import UserError
 from autograder.feedback import report
+from autograder.instructor.grade_all.grade_process import GRACE, Stop, run_grade
 from autograder.instructor.grade_all.gradebook import (
     GRADED,
     GRADER_ERROR,
@@ -40,7 +37,6 @@ from autograder.instructor.grade_all.gradebook import (
     INVALID_ZIP,
     RESULTS,
     STATUS,
-    TIMEOUT,
     complete,
     grader_failed,
 )
@@ -51,15 +47,16 @@ __all__ = [
     "Grading",
     "Student",
     "find_submissions",
+    "grade_into",
     "grade_one",
+    "grader_error",
     "key_or_none",
+    "record",
     "submission_digest",
 ]
 
 TIMEOUT_MARGIN = 120.0
 """A grading is ended after grading.toml's run_budget plus this many seconds."""
-GRACE = 15.0
-"""Seconds a grading has to stop after SIGTERM (grade then writes what it graded)."""
 LOG = "grade.log"
 
 
@@ -163,36 +160,48 @@ def grade_one(
     folder = out / "students" / student.name
     start = time.perf_counter()
     try:
-        return _grade_one(student, folder, out / "feedback" / student.name, grading, stop)
+        folder.mkdir(parents=True, exist_ok=True)
+        record(folder, INTERRUPTED, 0.0)  # until this grading ends, were grade-all killed
+        results = folder / RESULTS
+        results.unlink(missing_ok=True)  # of an earlier grading
+        feedback = out / "feedback" / student.name
+        shutil.rmtree(feedback, ignore_errors=True)
+        digest = grading.key(student.source)  # before grading: a change during it is seen
+        with (folder / LOG).open("w", encoding="utf-8") as log:
+            status, reason = grade_into(student, results, feedback, log, grading, stop)
+        return record(folder, status, time.perf_counter() - start, digest, reason)
     except Exception as error:  # noqa: BLE001 - one student's problem must not stop the others
-        reason = f"{type(error).__name__}: {error}"
-        with suppress(OSError):
-            (folder / RESULTS).unlink(missing_ok=True)  # of grade, if it ran: not a grade
-        with suppress(OSError), (folder / LOG).open("a", encoding="utf-8") as log:
-            log.write(f"\ngrade-all: grader error: {reason}\n")
-        with suppress(OSError):
-            _record(folder, GRADER_ERROR, start, reason=reason)
-        return GRADER_ERROR, time.perf_counter() - start
+        return grader_error(folder, error, time.perf_counter() - start)
 
 
-def _grade_one(
+def grader_error(folder: Path, error: BaseException, seconds: float) -> tuple[str, float]:
+    """Record `error` as the student's grader error in `folder` (status.json, grade.log);
+    return (GRADER_ERROR, seconds)."""
+    reason = f"{type(error).__name__}: {error}"
+    with suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / RESULTS).unlink(missing_ok=True)  # of grade, if it ran: not a grade
+    with suppress(OSError), (folder / LOG).open("a", encoding="utf-8") as log:
+        log.write(f"\ngrade-all: grader error: {reason}\n")
+    with suppress(OSError):
+        record(folder, GRADER_ERROR, seconds, reason=reason)
+    return GRADER_ERROR, seconds
+
+
+def grade_into(
     student: Student,
-    folder: Path,
+    results: Path,
     feedback: Path,
+    log: IO[str],
     grading: Grading,
-    stop: threading.Event | None,
-) -> tuple[str, float]:
-    start = time.perf_counter()
-    folder.mkdir(parents=True, exist_ok=True)
-    _record(folder, INTERRUPTED, start)  # until this grading ends, were grade-all killed
-    results = folder / RESULTS
-    results.unlink(missing_ok=True)  # of an earlier grading
-    shutil.rmtree(feedback, ignore_errors=True)
-    digest = grading.key(student.source)  # before grading: a change during it is seen
-    with (
-        tempfile.TemporaryDirectory(prefix="autograder-batch-") as temporary,
-        (folder / LOG).open("w", encoding="utf-8") as log,
-    ):
+    stop: Stop | None,
+) -> tuple[str, str]:
+    """Grade `student` (a folder or a zip on this machine) with ``grade`` into `results`
+    (results.json) and `feedback` (the page's folder), its output in `log`; return
+    (status, why it failed or ""). Local gradings write into OUT; a Dask worker's into a
+    temporary folder whose files go back to the client (autograder.instructor.grade_all.remote).
+    A stopped grading's results are deleted: not a grade."""
+    with tempfile.TemporaryDirectory(prefix="autograder-batch-") as temporary:
         submission = student.source.resolve()
         if student.zipped:
             submission = Path(temporary) / student.name
@@ -202,95 +211,28 @@ def _grade_one(
                 message = f"invalid zip {student.source.name}: {error}"
                 log.write(message + "\n")
                 report.write_json(results, report.grader_failure(UserError(message), 0.0))
-                return _record(folder, INVALID_ZIP, start, digest=digest, reason=message)
+                return INVALID_ZIP, message
         command = [sys.executable, "-m", "autograder", "grade", str(submission)]
         command += ["--results", str(results.resolve()), *grading.options]
         title = f"Grade of {student.name}"  # not the temporary folder of an unpacked zip
         command += ["--feedback", str(feedback.resolve()), "--title", title] * grading.feedback
-        ended, code = _run(command, grading, log, stop)
+        ended, code = run_grade(command, grading.root, grading.timeout, log, stop)
     if ended == INTERRUPTED:
         results.unlink(missing_ok=True)  # the tests graded before the stop: not a grade
     if ended is not None:
-        return _record(folder, ended, start, digest=digest)
+        return ended, ""
     data = complete(results)
     if code != 0 or data is None or grader_failed(data):
-        reason = f"grade exited with code {code}" + " without results" * (data is None)
-        return _record(folder, GRADER_ERROR, start, digest=digest, reason=reason)
-    return _record(folder, GRADED, start, digest=digest)
+        return GRADER_ERROR, f"grade exited with code {code}" + " without results" * (data is None)
+    return GRADED, ""
 
 
-def _record(
-    folder: Path, status: str, start: float, *, digest: str | None = None, reason: str = ""
+def record(
+    folder: Path, status: str, seconds: float, digest: str | None = None, reason: str = ""
 ) -> tuple[str, float]:
-    """Write the student's status.json; return (status, seconds since `start`)."""
-    seconds = time.perf_counter() - start
+    """Write the student's status.json; return (status, seconds)."""
     recorded: dict[str, Any] = {"status": status, "seconds": round(seconds, 3)}
     recorded |= {"submission": digest} if digest else {}
     recorded |= {"reason": reason} if reason else {}
     report.write_json(folder / STATUS, recorded)
     return status, seconds
-
-
-def _run(
-    command: list[str], grading: Grading, log: IO[str], stop: threading.Event | None
-) -> tuple[str | None, int]:
-    """Run `command`; (None, exit code) when it ended by itself, (TIMEOUT or INTERRUPTED,
-    exit code) when it was ended."""
-    log.write(f"$ {' '.join(command)}\n")
-    log.flush()
-    process = subprocess.Popen(
-        command,
-        cwd=grading.root,
-        stdin=subprocess.DEVNULL,
-        env=interpreter.environment(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # Ctrl-C in the terminal reaches grade-all only
-        preexec_fn=_die_with_parent(),
-    )
-    deadline = time.monotonic() + grading.timeout
-    while True:
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.0, min(0.2, deadline - time.monotonic())))
-            return None, process.returncode
-        if stop is not None and stop.is_set():
-            reason = INTERRUPTED
-        elif time.monotonic() >= deadline:
-            reason = TIMEOUT
-        else:
-            continue
-        process.terminate()  # grade stops its workers and writes the tests graded so far
-        try:
-            process.wait(timeout=GRACE)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)  # the group leader is still alive
-            process.wait()
-        if reason == INTERRUPTED and process.returncode == 0:
-            return None, 0  # it finished before the stop reached it
-        log.write(f"\ngrade-all: {reason} (exit code {process.returncode})\n")
-        return reason, process.returncode
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """On Linux, a preexec_fn that has the child sent SIGTERM when grade-all dies (even by
-    SIGKILL), so no grading outlives it: grade then stops its workers. The signal follows
-    the death of the thread that started the child, and each grading's thread waits for
-    its child."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent, signum = os.getpid(), int(signal.SIGTERM)
-
-    def preexec() -> None:  # in the child, between fork and exec: nothing that imports
-        prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
-        if os.getppid() != parent:  # grade-all died before prctl
-            os.kill(os.getpid(), signum)
-
-    return preexec
