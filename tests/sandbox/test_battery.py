@@ -102,14 +102,22 @@ def _started(pid: int) -> float:
         return float("inf")
 
 
-def workers_left(uids: list[int]) -> list[tuple[int, int, int]]:
-    """Processes of this test's worker users that started before now (zombies aside), and
-    children of this process."""
+@pytest.fixture(autouse=True)
+def since() -> float:
+    """When the test began (clock ticks since boot): children of this process that are
+    older belong to earlier tests (an orphan a subprocess left is adopted by this process,
+    a child subreaper), not to this one."""
+    return _uptime_ticks() - 1
+
+
+def workers_left(uids: list[int], since: float) -> list[tuple[int, int, int]]:
+    """Processes that started during the test (zombies aside) and are of a worker user it
+    claimed, or children of this process."""
     me, now = os.getpid(), _uptime_ticks()
     return [
         entry
         for entry in table()
-        if (entry[2] in uids and _started(entry[0]) <= now) or entry[1] == me
+        if since <= _started(entry[0]) <= now and (entry[2] in uids or entry[1] == me)
     ]
 
 
@@ -120,7 +128,7 @@ def test_the_battery_holds_at_least_25_submissions() -> None:
 
 @pytest.mark.parametrize("adversary", BATTERY, ids=[a.name for a in BATTERY])
 def test_an_adversary_gets_the_grade_it_must_get(
-    tmp_path: Path, adversary: Adversary, claimed: list[int]
+    tmp_path: Path, adversary: Adversary, claimed: list[int], since: float
 ) -> None:
     if adversary.cgroup and not CGROUPS:
         pytest.skip("no memory cgroup here (root on Linux only)")
@@ -141,12 +149,12 @@ def test_an_adversary_gets_the_grade_it_must_get(
         assert adversary.message in failed[0].message, failed[0].message
     assert all(len(o.output) < 2_200 for o in result.outcomes)
     assert seconds < adversary.seconds
-    assert workers_left(claimed) == []
+    assert workers_left(claimed, since) == []
     assert result.extra["worker"]["processes_left"] == 0
 
 
 def test_a_submission_whose_every_call_hangs_is_graded_within_the_run_budget(
-    tmp_path: Path, claimed: list[int]
+    tmp_path: Path, claimed: list[int], since: float
 ) -> None:
     config = short_config(tmp_path, run_budget=15.0)
     folder = tmp_path / "submission"
@@ -161,7 +169,7 @@ def test_a_submission_whose_every_call_hangs_is_graded_within_the_run_budget(
     assert time.monotonic() - start < 15.0 + 5.0
     assert result.score == 0
     assert any("run's time budget of 15 s ran out" in o.message for o in result.outcomes)
-    assert workers_left(claimed) == []
+    assert workers_left(claimed, since) == []
 
 
 def test_the_checkout_is_unchanged_by_the_battery() -> None:
