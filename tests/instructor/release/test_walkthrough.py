@@ -167,7 +167,7 @@ def test_needs_prints_write_first_for_an_unwritten_part_and_raises_other_errors(
     import contextlib
     import io
 
-    from autograder.instructor.release.walkthrough import HELPERS
+    from autograder.instructor.release.walkthrough_cells import HELPERS
 
     namespace: dict[str, Any] = {}
     exec(HELPERS.replace("settings = load_config()", "settings = None  #"), namespace)
