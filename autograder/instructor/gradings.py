@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 GRACE = 15.0
 """Seconds a grading gets to end after SIGTERM before its process group is killed."""
@@ -29,6 +29,12 @@ PR_SET_PDEATHSIG = 1
 
 class Stopped(Exception):
     """The gradings were stopped (Ctrl-C) before this one could finish."""
+
+
+class Stop(Protocol):
+    """What says a grading must stop: a threading.Event, or anything with is_set."""
+
+    def is_set(self) -> bool: ...
 
 
 class Gradings:
@@ -42,54 +48,72 @@ class Gradings:
         command: Sequence[str],
         *,
         cwd: Path,
-        output: IO[str] | int = subprocess.PIPE,
         timeout: float,
         env: dict[str, str] | None = None,
     ) -> tuple[str | None, int, str]:
         """Run `command` to its end: (None, exit code, output) when it ended by itself;
         ("timeout", ...) when it ran past `timeout` seconds and was ended. Raises Stopped
-        when `stop` was called before or while it ran. `output` is a file for stdout and
-        stderr together, or PIPE to get them back as text."""
+        when `stop` was called before or while it ran."""
         if self.stopping.is_set():
             raise Stopped
-        process = subprocess.Popen(
-            list(command),
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,  # Ctrl-C in the terminal reaches the command only
-            preexec_fn=die_with_parent(),
-            env=env,
-        )
-        collected: list[str] = []
-        reader = None
-        if output == subprocess.PIPE and process.stdout is not None:
-            stream = process.stdout
-            reader = threading.Thread(target=lambda: collected.append(stream.read()), daemon=True)
-            reader.start()
-        deadline = time.monotonic() + timeout
-        reason: str | None = None
-        while process.poll() is None:
-            if self.stopping.is_set():
-                reason = "stopped"
-            elif time.monotonic() >= deadline:
-                reason = "timeout"
-            if reason:
-                end(process)
-                break
-            with suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=0.2)
-        if reader is not None:
-            reader.join(timeout=GRACE)
-        if reason == "stopped":
+        ended, code, output = run(command, cwd=cwd, timeout=timeout, stop=self.stopping, env=env)
+        if ended == "stopped":
             raise Stopped
-        return reason, process.returncode, "".join(collected)
+        return ended, code, output
 
     def stop(self) -> None:
         """End every running grading (each `run` raises Stopped) and start no more."""
         self.stopping.set()
+
+
+def run(
+    command: Sequence[str],
+    *,
+    cwd: Path,
+    timeout: float,
+    stop: Stop | None,
+    output: IO[str] | int = subprocess.PIPE,
+    env: dict[str, str] | None = None,
+) -> tuple[str | None, int, str]:
+    """Run `command` in a session of its own until it ends, runs past `timeout` seconds
+    or `stop` is set; the last two end it (`end`). Returns (None, exit code, output) when
+    it ended by itself, ("timeout" or "stopped", exit code, output) when it was ended.
+    `output` is a file for stdout and stderr together, or PIPE to get them back as text
+    ("" otherwise)."""
+    process = subprocess.Popen(
+        list(command),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # Ctrl-C in the terminal reaches the command only
+        preexec_fn=die_with_parent(),
+        env=env,
+    )
+    collected: list[str] = []
+    reader = None
+    if output == subprocess.PIPE and process.stdout is not None:
+        stream = process.stdout
+        reader = threading.Thread(target=lambda: collected.append(stream.read()), daemon=True)
+        reader.start()
+    deadline = time.monotonic() + timeout
+    reason: str | None = None
+    while process.poll() is None:
+        if stop is not None and stop.is_set():
+            reason = "stopped"
+        elif time.monotonic() >= deadline:
+            reason = "timeout"
+        if reason:
+            end(process)  # SIGTERM: grade stops its workers and writes what it graded
+            if reason == "stopped" and process.returncode == 0:
+                reason = None  # it finished before the stop reached it
+            break
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.2)
+    if reader is not None:
+        reader.join(timeout=GRACE)
+    return reason, process.returncode, "".join(collected)
 
 
 def end(process: subprocess.Popen[Any]) -> None:

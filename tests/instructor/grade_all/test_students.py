@@ -28,7 +28,8 @@ from grade_all_helpers import (
 )
 
 from autograder.errors import UserError
-from autograder.instructor.grade_all import grade_process, gradebook, students
+from autograder.instructor import gradings
+from autograder.instructor.grade_all import gradebook, students
 from autograder.instructor.grade_all import runner as batch
 from autograder.instructor.grade_all.gradebook import (
     read_row,
@@ -122,7 +123,7 @@ def test_an_error_grading_one_student_is_its_grader_error_and_the_others_are_gra
     def failing(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the disk is on fire")
 
-    monkeypatch.setattr(grade_process.subprocess, "Popen", failing)  # only oops grades
+    monkeypatch.setattr(gradings.subprocess, "Popen", failing)  # only oops grades
     found = find_submissions(submissions)
     statuses = batch.grade_all(found, tmp_path / "out", Grading(ROOT), jobs=1)
     assert {name: status for name, (status, _) in statuses.items()} == {
