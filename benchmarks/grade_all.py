@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import shutil
 import statistics
 import subprocess
@@ -36,24 +37,36 @@ def make_class(folder: Path, copies: int) -> Path:
     return submissions
 
 
-def run(submissions: Path, out: Path, jobs: int, options: list[str]) -> tuple[float, str]:
-    """Wall-clock seconds of one grade-all run, and a line on its gradebook."""
+def run(submissions: Path, out: Path, jobs: int, options: list[str]) -> tuple[float, float, str]:
+    """Wall-clock seconds of one grade-all run, the CPU seconds (user + system) of its
+    process and of every process it waited for (its local gradings), and a line on its
+    gradebook."""
     command = [sys.executable, "-m", "autograder", "grade-all", str(submissions)]
     command += ["--out", str(out), "--jobs", str(jobs), *options]
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode not in (0, 3):
-        return seconds, f"exit code {done.returncode}: {done.stderr[-500:]}"
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        cpu = usage.ru_utime + usage.ru_stime
+        code = os.waitstatus_to_exitcode(status)
+        process.returncode = code
+        stderr.seek(0)
+        if code not in (0, 3):
+            return seconds, cpu, f"exit code {code}: {stderr.read()[-500:].decode()}"
     with (out / "gradebook.csv").open(encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
     counts = Counter(row["status"] for row in rows)
     statuses = ", ".join(f"{n} {status}" for status, n in counts.items())
     totals = [float(r["total"]) for r in rows if r["total"]]
     grading = [float(r["seconds"]) for r in rows if r["seconds"]]
-    return seconds, (
-        f"{statuses}; mean total {statistics.fmean(totals):g}; "
-        f"{statistics.median(grading):.1f} s per submission (median)"
+    return (
+        seconds,
+        cpu,
+        (
+            f"{statuses}; mean total {statistics.fmean(totals):g}; "
+            f"{statistics.median(grading):.1f} s per submission (median)"
+        ),
     )
 
 
@@ -74,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         rates = {}
         for jobs in args.jobs:
             out = Path(temporary) / f"out-{jobs}"
-            seconds, line = run(submissions, out, jobs, options)
+            seconds, _, line = run(submissions, out, jobs, options)
             rates[jobs] = 60.0 * args.copies / seconds
             rate = f"{rates[jobs]:.2f} submissions per minute"
             print(f"--jobs {jobs}: {seconds:.1f} s, {rate} ({line})", flush=True)

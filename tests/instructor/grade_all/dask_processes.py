@@ -18,6 +18,8 @@ from pathlib import Path
 
 from grade_all_helpers import ROOT
 
+from autograder.instructor.grade_all.cluster import dask_environment
+
 START = 60.0
 """Seconds the scheduler and a worker have to start."""
 
@@ -39,7 +41,7 @@ class DaskProcesses:
         scheduler_file = folder / "scheduler.json"
         command = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"]
         command += ["--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)]
-        self._start(command, folder / "scheduler.log", os.environ)
+        self._start(command, folder / "scheduler.log", {**os.environ, **dask_environment()})
         deadline = time.monotonic() + START
         while not scheduler_file.is_file() or not scheduler_file.read_text().strip():
             assert time.monotonic() < deadline, (folder / "scheduler.log").read_text()
@@ -60,7 +62,7 @@ class DaskProcesses:
     def add_workers(self, count: int, **environ: str) -> list[subprocess.Popen[bytes]]:
         """Start `count` workers (with `environ` set) and wait until the scheduler has
         them all."""
-        env = {**os.environ, "PYTHONPATH": str(ROOT), **environ}
+        env = {**os.environ, **dask_environment(), "PYTHONPATH": str(ROOT), **environ}
         started = []
         for _ in range(count):
             index = len(self.workers)

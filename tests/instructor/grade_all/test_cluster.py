@@ -26,6 +26,11 @@ from grade_all_helpers import ROOT, copy_modules, evil_zip, rows_of, zip_folder
 from autograder.errors import UserError
 from autograder.instructor import bugs
 from autograder.instructor.grade_all import runner as batch
+from autograder.instructor.grade_all.cluster import (
+    GRADING_SETTINGS,
+    dask_environment,
+    slurm_prologue,
+)
 
 pytest.importorskip("distributed", reason='needs pip install "mnist-assignment[cluster]"')
 
@@ -192,10 +197,26 @@ def test_the_documented_jobqueue_yaml_makes_one_thread_slurm_workers_of_this_che
     block = page.split("# ~/.config/dask/jobqueue.yaml\n", 1)[1].split("```", 1)[0]
     settings = yaml.safe_load(block)["jobqueue"]["slurm"]
     with dask.config.set({f"jobqueue.slurm.{key}": value for key, value in settings.items()}):
-        script = SLURMJob(scheduler="tcp://127.0.0.1:8786", name="grade").job_script()
+        prologue = slurm_prologue()
+        job = SLURMJob(scheduler="tcp://127.0.0.1:8786", name="grade", job_script_prologue=prologue)
+        script = job.job_script()
     assert "#SBATCH -p normal" in script and "#SBATCH -t 02:00:00" in script
     assert "--nthreads 1" in script and "--nworkers 8" in script
-    assert "cd $HOME/mnist-assignment" in script
+    lines = script.splitlines()
+    # the documented prologue first, then the grading settings, then the workers
+    assert (
+        lines.index("cd $HOME/mnist-assignment")
+        < lines.index("export DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False")
+        < next(i for i, line in enumerate(lines) if "distributed.cli.dask_worker" in line)
+    )
+
+
+def test_the_grading_settings_reach_dask_through_its_environment_variables() -> None:
+    import dask.config
+
+    parsed = dask.config.collect_env(dask_environment())
+    with dask.config.set(parsed):
+        assert {key: dask.config.get(key) for key in GRADING_SETTINGS} == (GRADING_SETTINGS)
 
 
 @pytest.mark.slow
@@ -226,3 +247,13 @@ def test_ctrl_c_on_the_client_ends_the_gradings_on_the_workers(tmp_path: Path) -
             client.kill()
             client.wait()
     assert rows_of(out / "gradebook.csv")["reference"]["status"] == "not graded"
+
+
+def test_the_documented_grading_yaml_holds_the_grading_settings() -> None:
+    import dask.config
+    import yaml
+
+    page = (ROOT / "docs/course-scale.md").read_text()
+    block = page.split("# ~/.config/dask/grading.yaml\n", 1)[1].split("```", 1)[0]
+    with dask.config.set(yaml.safe_load(block)):
+        assert {key: dask.config.get(key) for key in GRADING_SETTINGS} == GRADING_SETTINGS
