@@ -14,20 +14,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from nonlinux import simulated_python
+from nonlinux import FOLDER, simulated_python
 
 from autograder.engine.results import Grade
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "engine" / "golden"
-FOLDER = Path(
-    os.environ.get("AUTOGRADER_NONLINUX_DIR") or Path(tempfile.gettempdir()) / "autograder-nonlinux"
-)
 PORTABLE_BATTERY = (
     "hangs at import",
     "hangs in a function",
