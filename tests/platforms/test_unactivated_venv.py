@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def bare(tmp_path: Path) -> dict[str, str]:
     """A fresh shell's environment without the venv: PATH is a folder with no program."""
     (tmp_path / "empty-path").mkdir(exist_ok=True)
-    return {"PATH": str(tmp_path / "empty-path"), "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    env = {"PATH": str(tmp_path / "empty-path"), "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    # Windows' Python does not start without these (and a fresh shell has them)
+    windows = ("SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "TEMP", "TMP", "LOCALAPPDATA", "USERPROFILE")
+    return env | {name: os.environ[name] for name in windows if name in os.environ}
 
 
 def one_part(tmp_path: Path, name: str) -> Path:
