@@ -90,12 +90,16 @@ def _end_with_the_grader(grader: int) -> None:
     if os.name != "posix" or isolation.current().prctl:
         return
 
+    # bound now: submission code that replaces time.sleep or os.getppid cannot stop it
+    sleep, parent, killpg, end = time.sleep, os.getppid, os.killpg, os._exit
+    leader = os.getpgrp() == os.getpid()
+
     def watch() -> None:
-        while os.getppid() == grader:
-            time.sleep(GRADER_CHECK_SECONDS)
-        if os.getpgrp() == os.getpid():  # its own group (the launcher starts a session)
-            os.killpg(os.getpid(), signal.SIGKILL)
-        os._exit(1)
+        while parent() == grader:
+            sleep(GRADER_CHECK_SECONDS)
+        if leader:  # its own group (the launcher starts a session)
+            killpg(0, signal.SIGKILL)
+        end(1)
 
     threading.Thread(target=watch, name="end-with-the-grader", daemon=True).start()
 
