@@ -5,11 +5,11 @@ Through ctypes and kernel32 alone. autograder.sandbox.launcher creates one per r
 autograder.sandbox.isolation says the platform is Windows; `create` returns None where
 Windows refuses (then only the time budgets apply, and results.json says so).
 
-`measures` names only the limits the system reports back after setting them: Wine (8.0 and
-today's) accepts every limit but keeps only the flags' kill-on-close, and reports no limit
-back (its NtSetInformationJobObject passes LimitFlags alone to wineserver, and its
-NtQueryInformationJobObject answers zeros), so under Wine the job ends its processes
-together and limits neither their memory nor their number.
+`measures` names only the limits the system reports back after setting them. Wine accepts
+every limit but keeps only the flags' kill-on-close, and reports no limit back (in its
+source, NtSetInformationJobObject passes LimitFlags alone to wineserver and
+NtQueryInformationJobObject answers zeros; Wine 8.0 here reads back zeros), so under Wine
+the job ends its processes together and limits neither their memory nor their number.
 """
 
 from __future__ import annotations
