@@ -315,7 +315,8 @@ class Sandbox:
         if worker is not None:
             with contextlib.suppress(ProcessLookupError):
                 worker.process.kill()
-            if not self.platform.process_table and os.name == "posix":  # macOS: its group
+            if os.name == "posix" and not (self.platform.prctl and self.platform.process_table):
+                # no subreaper finds its orphans (macOS, the simulated Python): its group
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(worker.pid, signal.SIGKILL)
         if self.job is not None:

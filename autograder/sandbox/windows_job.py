@@ -4,6 +4,12 @@ of the run ended together (Windows has no rlimits, no /proc, no process groups t
 Through ctypes and kernel32 alone. autograder.sandbox.launcher creates one per run where
 autograder.sandbox.isolation says the platform is Windows; `create` returns None where
 Windows refuses (then only the time budgets apply, and results.json says so).
+
+`measures` names only the limits the system reports back after setting them. Wine accepts
+every limit but keeps only the flags' kill-on-close, and reports no limit back (in its
+source, NtSetInformationJobObject passes LimitFlags alone to wineserver and
+NtQueryInformationJobObject answers zeros; Wine 8.0 here reads back zeros), so under Wine
+the job ends its processes together and limits neither their memory nor their number.
 """
 
 from __future__ import annotations
@@ -22,16 +28,19 @@ _KILL_ON_JOB_CLOSE = 0x2000
 
 
 class _Basic(ctypes.Structure):
+    """JOBOBJECT_BASIC_LIMIT_INFORMATION, in fixed-width types (a DWORD is 32 bits on Windows,
+    whatever wintypes says elsewhere), so that tests on any platform check Windows' layout."""
+
     _fields_ = [
         ("PerProcessUserTimeLimit", ctypes.c_int64),
         ("PerJobUserTimeLimit", ctypes.c_int64),
-        ("LimitFlags", wintypes.DWORD),
+        ("LimitFlags", ctypes.c_uint32),
         ("MinimumWorkingSetSize", ctypes.c_size_t),
         ("MaximumWorkingSetSize", ctypes.c_size_t),
-        ("ActiveProcessLimit", wintypes.DWORD),
+        ("ActiveProcessLimit", ctypes.c_uint32),
         ("Affinity", ctypes.c_size_t),
-        ("PriorityClass", wintypes.DWORD),
-        ("SchedulingClass", wintypes.DWORD),
+        ("PriorityClass", ctypes.c_uint32),
+        ("SchedulingClass", ctypes.c_uint32),
     ]
 
 
@@ -59,6 +68,14 @@ def _kernel32() -> Any:
         ctypes.c_void_p,
         wintypes.DWORD,
     ]
+    kernel32.QueryInformationJobObject.restype = flag
+    kernel32.QueryInformationJobObject.argtypes = [
+        handle,
+        ctypes.c_int,
+        ctypes.c_void_p,
+        wintypes.DWORD,
+        ctypes.c_void_p,
+    ]
     kernel32.AssignProcessToJobObject.restype = flag
     kernel32.AssignProcessToJobObject.argtypes = [handle, handle]
     kernel32.TerminateJobObject.restype = flag
@@ -73,7 +90,7 @@ class JobObject:
     def __init__(self, handle: int, processes: int) -> None:
         self.handle, self.processes = handle, processes
         self.memory_mb: float | None = None
-        self.measures = ["job object (memory, processes)"]
+        self.measures: list[str] = []
 
     @classmethod
     def create(cls, processes: int) -> JobObject | None:
@@ -102,7 +119,23 @@ class JobObject:
         done = _kernel32().SetInformationJobObject(
             self.handle, _EXTENDED_LIMITS, ctypes.byref(info), size
         )
+        if done:
+            self.measures = [describe(self.kept())]
         return bool(done)
+
+    def kept(self) -> list[str]:
+        """The limits the system reports it keeps: `memory`, `processes` (none under Wine)."""
+        info = _Extended()
+        size = ctypes.sizeof(info)
+        if not _kernel32().QueryInformationJobObject(
+            self.handle, _EXTENDED_LIMITS, ctypes.byref(info), size, None
+        ):
+            return []
+        basic = info.BasicLimitInformation
+        kept = ["memory"] if basic.LimitFlags & _PROCESS_MEMORY and info.ProcessMemoryLimit else []
+        if basic.LimitFlags & _ACTIVE_PROCESS and basic.ActiveProcessLimit == self.processes:
+            kept.append("processes")
+        return kept
 
     def limit(self, megabytes: float) -> None:
         """Cap each process's committed memory at `megabytes` (a MemoryError past it)."""
@@ -122,3 +155,10 @@ class JobObject:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             _kernel32().CloseHandle(self.handle)
+
+
+def describe(kept: list[str]) -> str:
+    """The measure results.json lists for a job that keeps the limits `kept`."""
+    if kept:
+        return f"job object ({', '.join(kept)})"
+    return "job object (its processes end together; no memory or process limit kept)"

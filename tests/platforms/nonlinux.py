@@ -8,13 +8,19 @@ reached too.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+FOLDER = Path(
+    os.environ.get("AUTOGRADER_NONLINUX_DIR") or Path(tempfile.gettempdir()) / "autograder-nonlinux"
+)
+"""Where the tests build it ($AUTOGRADER_NONLINUX_DIR, else a fixed temporary folder)."""
 
 
 def simulated_python(folder: Path) -> Path:

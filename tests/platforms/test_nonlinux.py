@@ -6,23 +6,24 @@ hold without them."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import shutil
+import signal
 import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
 
 import pytest
-from nonlinux import simulated_python
+from nonlinux import FOLDER, simulated_python
 
 from autograder.engine.results import Grade
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "engine" / "golden"
-FOLDER = Path(
-    os.environ.get("AUTOGRADER_NONLINUX_DIR") or Path(tempfile.gettempdir()) / "autograder-nonlinux"
-)
 PORTABLE_BATTERY = (
     "hangs at import",
     "hangs in a function",
@@ -169,3 +170,102 @@ def test_the_portable_part_of_the_battery_holds(python: Path) -> None:
     done = run(python, "-m", "pytest", "-q", "--tb=short", "-p", "no:cacheprovider", *tests)
     assert done.returncode == 0, done.stdout[-8000:]
     assert f"{len(PORTABLE_BATTERY) + 1} passed" in done.stdout
+
+
+LEAVES_A_CHILD_AND_HANGS = """
+
+def add_mul(x, y, z):
+    import os, time
+    child = os.fork()
+    if child == 0:
+        while True:
+            time.sleep(1)
+    with open({pids!r}, "a") as record:
+        record.write(f"{{os.getpid()}} {{child}}\\n")
+    while True:
+        pass
+"""
+"""A warm-up whose add_mul starts a child that sleeps forever, writes both pids down (the
+processes this test started, and no others), and hangs."""
+BREAKS_THE_CLEANUP = """
+import sys
+from pathlib import Path
+from autograder.sandbox.launcher import Sandbox
+stop = Sandbox.stop
+def broken(self):
+    if Path({pids!r}).exists():  # once the submission runs: the grader's own bug
+        raise RuntimeError("a bug in the grader's cleanup")
+    stop(self)
+Sandbox.stop = Sandbox.close = broken
+from autograder.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+"""`grade` whose own code fails where it should end the worker (then the worker must
+notice that the grader is gone)."""
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie has ended; collected here if it is this process's)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    if state == "Z":
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        return False
+    return True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "ending",
+    ["ends normally", "runs out of its run budget", "fails", "SIGTERM", "SIGINT", "SIGKILL"],
+)
+def test_no_worker_outlives_the_grader(python: Path, tmp_path: Path, ending: str) -> None:
+    """Without PR_SET_PDEATHSIG and a user id to sweep, the worker and the child it started
+    end with the grader, however the grader ends."""
+    pids = tmp_path / "pids"
+    folder = tmp_path / "submission"
+    shutil.copytree(ROOT / "solutions", folder)
+    with (folder / "warmup.py").open("a") as module:
+        module.write(LEAVES_A_CHILD_AND_HANGS.format(pids=str(pids)))
+    run_budget = 3.0 if ending == "runs out of its run budget" else 600.0
+    config = tmp_path / "grading.toml"
+    text = (ROOT / "grading.toml").read_text()
+    for key, value in {"budget": 2.0, "import_budget": 5.0, "run_budget": run_budget}.items():
+        text = re.sub(rf"(?m)^{key} = [^#\n]*", f"{key} = {value} ", text, count=1)
+    config.write_text(text)
+    grade = ["grade", str(folder), "--fast", "--part", "warmup", "--config", str(config)]
+    results = tmp_path / "results.json"
+    grade += ["--results", str(results)]
+    start = ["-c", BREAKS_THE_CLEANUP.format(pids=str(pids))] if ending == "fails" else []
+    command = [str(python), *(start or ["-m", "autograder"]), *grade]
+    grader = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not pids.exists() and grader.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert pids.exists(), "the submission never ran"
+        if ending.startswith("SIG"):
+            grader.send_signal(getattr(signal, ending))
+        output, _ = grader.communicate(timeout=120)
+    finally:
+        grader.kill()
+    if ending in ("ends normally", "runs out of its run budget"):
+        assert grader.returncode == 0, output.decode(errors="replace")[-3000:]
+        outputs = [test["output"] for test in json.loads(results.read_text())["tests"]]
+        ran_out = any("run's time budget of 3 s ran out" in output for output in outputs)
+        assert ran_out == (ending == "runs out of its run budget"), outputs
+    started = [int(pid) for line in pids.read_text().split() for pid in line.split()]
+    assert len(started) >= 2
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in started if _alive(pid)] == []

@@ -7,9 +7,11 @@ build shared by several checkouts is never changed."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.results import Grade
+from autograder.sandbox.windows_job import describe
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("AUTOGRADER_WINDOWS_PYTHON_DIR", "/tmp/autograder-winpy"))
@@ -141,3 +144,80 @@ def test_a_hung_function_is_stopped_at_its_budget(windows_python: Path, tmp_path
     running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     left = [p for p in running.splitlines() if "python.exe" in p and "sandbox.worker" in p]
     assert left == []  # no Windows worker left running (zombies of Wine aside)
+
+
+def test_results_say_which_job_limits_applied(windows_python: Path, tmp_path: Path) -> None:
+    """Wine accepts the Job Object's limits but keeps none of them (only its kill-on-close
+    flag): results.json lists what the system reports back, not what was asked for."""
+    results = tmp_path / "results.json"
+    done, seconds = autograder(
+        windows_python,
+        "grade",
+        "solutions",
+        "--fast",
+        "--part",
+        "warmup",
+        "--results",
+        windows_path(results),
+    )
+    print(f"grade --part warmup: {seconds:.1f} s")
+    assert done.returncode == 0, done.stdout[-3000:]
+    worker = json.loads(results.read_text(encoding="utf-8"))["extra_data"]["worker"]
+    assert worker["measures"] == [describe([])]
+    assert "no memory or process limit kept" in worker["isolation"]
+    assert worker["processes_left"] == 0
+
+
+def test_a_killed_grader_takes_its_worker_with_it(windows_python: Path, tmp_path: Path) -> None:
+    """The grader killed outright (no cleanup of its own): the Job Object's last handle
+    closes with it, and its kill-on-close ends the worker hung in a call."""
+    folder = tmp_path / "hangs"
+    shutil.copytree(ROOT / "solutions", folder)
+    pid_file = tmp_path / "worker.pid"
+    with (folder / "warmup.py").open("a") as module:
+        module.write(
+            "\n\ndef add_mul(*a, **k):\n    import os\n"
+            f"    open({windows_path(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+            "    while True:\n        pass\n"
+        )
+    code = (
+        f"import runpy, sys; sys.path.insert(0, {windows_path(ROOT)!r}); "
+        "runpy.run_module('autograder', run_name='__main__', alter_sys=True)"
+    )
+    grade = ["grade", windows_path(folder), "--fast", "--part", "warmup", "--results"]
+    grade.append(windows_path(tmp_path / "results.json"))
+    grader = subprocess.Popen(
+        [str(windows_python), "-c", code, *grade],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not pid_file.exists() or not pid_file.read_text():
+            assert grader.poll() is None and time.monotonic() < deadline, "no worker ran"
+            time.sleep(0.2)
+        os.kill(_grader_pid(windows_path(folder)), signal.SIGKILL)  # python.exe itself
+        wait = (
+            "import ctypes; k = ctypes.windll.kernel32; "
+            f"h = k.OpenProcess(0x100000, 0, {int(pid_file.read_text())}); "
+            "print('ended' if not h or k.WaitForSingleObject(h, 20000) == 0 else 'running')"
+        )
+        ended = subprocess.run([str(windows_python), "-c", wait], capture_output=True, text=True)
+        assert ended.stdout.strip() == "ended", ended.stdout + ended.stderr
+    finally:
+        grader.kill()
+        grader.wait()
+
+
+def _grader_pid(marker: str) -> int:
+    """The Linux pid of the python.exe whose command line holds `marker` (not its wrapper)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue  # not a process, or it ended
+        if args[0].endswith("python.exe") and any(marker in arg for arg in args):
+            found.append(int(entry.name))
+    assert len(found) == 1, found
+    return found[0]

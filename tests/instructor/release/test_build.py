@@ -226,6 +226,37 @@ def test_gradescope_run_autograder_grades_the_reference_fully_and_the_stubs_zero
     assert results["score"] == 0 and len(results["tests"]) == tests
 
 
+@pytest.mark.mnist
+def test_gradescope_scripts_run_with_a_venv_python_and_no_python_on_path(
+    released: Path, tmp_path: Path
+) -> None:
+    """AUTOGRADER_PYTHON a venv's python by its absolute path, PATH with the shell tools
+    only (no Python, no venv): setup.sh and run_autograder work. A warm-up alone is handed
+    in, so that grading is quick (the missing parts cost nothing to grade)."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for name in ("bash", "chmod", "mkdir"):
+        (tools / name).symlink_to(shutil.which(name) or name)
+    root = gradescope_root(released, tmp_path / "autograder")
+    shutil.copy(ROOT / "solutions" / "warmup.py", root / "submission" / "warmup.py")
+    env = {"PATH": str(tools), "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    env |= {"AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+    for script in ("setup.sh", "run_autograder"):
+        done = subprocess.run(
+            [str(tools / "bash"), str(root / "source" / script)],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert done.returncode == 0, f"{script}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
+    results = json.loads((root / "results" / "results.json").read_text())
+    warmup = [test for test in results["tests"] if test["tags"][0] == "warmup"]
+    assert warmup and all(test["score"] == test["max_score"] for test in warmup)
+    assert 0 < results["score"] < CONFIG.total_points
+
+
 # -- the GitHub workflow's steps, run as Actions would run them -----------------------------
 
 
