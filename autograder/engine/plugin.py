@@ -200,6 +200,8 @@ class Grader:
                 memory_mb=int(limits.memory_mb),
                 processes=limits.processes,
                 file_mb=int(limits.file_mb),
+                disk_mb=int(limits.disk_mb),
+                disk_files=limits.disk_files,
                 blas_threads=self.config.blas_threads,
                 seed=self.config.seed,
             ),
