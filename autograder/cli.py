@@ -218,17 +218,14 @@ def _run_grade(args: argparse.Namespace) -> int:
 
 
 def _assurance(config: Config, args: argparse.Namespace) -> Assurance:
-    """What keeps the grader's files from the worker here (autograder.sandbox.assurance);
-    prints what is missing, and raises UserError where nothing does (unless
-    --allow-weak-isolation)."""
-    import autograder
-    from autograder.sandbox.assurance import assess
+    """What keeps the grader's files from the worker here (autograder.sandbox.assurance),
+    its warnings printed; UserError where nothing does, unless --allow-weak-isolation."""
+    from autograder.sandbox.assurance import UnprotectedGrade, refuse_unprotected
 
-    grader = Path(autograder.__file__).resolve().parent
-    secrets = [grader, config.path, config.root / "solutions"]
-    assurance = assess(secrets)
-    if not assurance.protected and not args.allow_weak_isolation:
-        raise UserError(assurance.refusal())
+    try:
+        assurance = refuse_unprotected(config.path, args.allow_weak_isolation)
+    except UnprotectedGrade as error:
+        raise UserError(str(error)) from None
     for line in assurance.warnings():
         print(f"warning: {line}", file=sys.stderr)
     return assurance

@@ -41,7 +41,12 @@ FULL_LOCKDOWN = {
 """Each measure of the full lockdown (Linux as root), by the start of its name in the
 worker's list, and what it needs."""
 ALLOW_OPTION = "--allow-weak-isolation"
-"""The option of `grade` that grades anyway where the grader's files are exposed."""
+"""The option of `grade` and `grade-all` that grades anyway where the grader's files are
+exposed."""
+
+
+class UnprotectedGrade(Exception):
+    """Nothing keeps the grader's files from the worker: the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,23 @@ def assess(secrets: Sequence[Path]) -> Assurance:
     if not platform.full_lockdown:  # the worker runs as the grader's own user
         return Assurance(0, tuple(paths), f"{reason}; and no user of its own")
     return Assurance(0, tuple(_readable_by_a_worker(paths)), reason)
+
+
+def secrets_of(config: Path) -> list[Path]:
+    """The grader's files a worker must not read, for the grading.toml at `config`: the
+    grader's package (the hidden tests), grading.toml, and solutions/ beside it."""
+    import autograder
+
+    return [Path(autograder.__file__).resolve().parent, config, config.parent / "solutions"]
+
+
+def refuse_unprotected(config: Path, allowed: bool) -> Assurance:
+    """`assess` of the grader's files (`secrets_of`); UnprotectedGrade when nothing keeps
+    them from a worker, unless `allowed` (--allow-weak-isolation)."""
+    assurance = assess(secrets_of(config))
+    if not assurance.protected and not allowed:
+        raise UnprotectedGrade(assurance.refusal())
+    return assurance
 
 
 def landlock_abi() -> tuple[int, str]:

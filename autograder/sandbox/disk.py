@@ -13,9 +13,11 @@ disk_files), in one of two ways:
   with the worker's last process. No disk of the machine is written at all.
 - `Watchdog` (elsewhere: a Gradescope-like container without CAP_SYS_ADMIN): a thread of
   the grader measures the worker's folder every POLL seconds and kills the worker once
-  it holds more than the limits (Landlock keeps its writes in that folder); the grader
-  deletes the folder with the worker. A burst between two looks can pass the limit by
-  what the disk takes in POLL seconds.
+  it holds more than the limits (Landlock keeps its writes in that folder), or once it
+  has written anything while its disk has less than RESERVE_MB free (room kept for the
+  results of every grading on that disk; honest code writes no file); the grader deletes
+  the folder with the worker. A burst between two looks can pass the limit by what the
+  disk takes in POLL seconds: there, only the private disk is a guarantee.
 
 Standard library only; importing this file touches nothing Linux-only.
 """
@@ -34,6 +36,10 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 POLL = 0.1
 """Seconds between two looks of the watchdog."""
+RESERVE_MB = 64
+"""Free space the watchdog keeps on the disk of the worker's folder (for the results)."""
+GROWTH_MB = 1
+"""What a worker may write while its disk is under RESERVE_MB free."""
 
 
 def private_disk(folder: str, uid: int, megabytes: int, files: int, libc: Any) -> str:
@@ -107,6 +113,15 @@ def usage(folder: Path, most_files: int) -> tuple[int, int]:
     return total, count
 
 
+def _free_mb(folder: Path) -> float:
+    """Space left on the disk of `folder` for an unprivileged user (MB; inf if unknown)."""
+    try:
+        status = os.statvfs(folder)
+    except OSError:
+        return float("inf")
+    return status.f_bavail * status.f_frsize / 2**20
+
+
 class Watchdog:
     """A thread that kills a worker (`kill`) once its `folder` holds more than
     `megabytes` or `files`; `reason` then says why (for the test's message)."""
@@ -119,6 +134,7 @@ class Watchdog:
         self._thread.start()
 
     def _watch(self) -> None:
+        start, _ = usage(self.folder, self.files)
         while not self._stop.wait(POLL):
             size, count = usage(self.folder, self.files)
             if size > self.megabytes * 2**20 or count > self.files:
@@ -126,8 +142,15 @@ class Watchdog:
                     f"the grader ended it: it wrote more than the {self.megabytes} MB or "
                     f"{self.files} files its folder may hold (grading.toml's disk_mb, disk_files)"
                 )
-                self.kill()
-                return
+            elif size - start > GROWTH_MB * 2**20 and _free_mb(self.folder) < RESERVE_MB:
+                self.reason = (
+                    f"the grader ended it: it wrote {(size - start) / 2**20:.0f} MB of files "
+                    f"while its disk had less than {RESERVE_MB} MB free"
+                )
+            else:
+                continue
+            self.kill()
+            return
 
     def stop(self) -> None:
         self._stop.set()
