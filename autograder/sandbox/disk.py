@@ -74,7 +74,7 @@ def _read_only_except(folder: str, mount: Callable[..., int]) -> None:
     with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as table:
         points = [_unescape(line.split()[4]) for line in table]
     for point in points:
-        if point == folder:
+        if point == os.path.realpath(folder):
             continue
         try:
             kept = os.statvfs(point).f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC)
