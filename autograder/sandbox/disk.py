@@ -116,10 +116,9 @@ def usage(folder: Path, most_files: int) -> tuple[int, int]:
 def _free_mb(folder: Path) -> float:
     """Space left on the disk of `folder` for an unprivileged user (MB; inf if unknown)."""
     try:
-        status = os.statvfs(folder)
+        return shutil.disk_usage(folder).free / 2**20
     except OSError:
         return float("inf")
-    return status.f_bavail * status.f_frsize / 2**20
 
 
 class Watchdog:
