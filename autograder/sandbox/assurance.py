@@ -95,7 +95,12 @@ class Assurance:
         """For results.json's extra_data.worker."""
         if self.landlock:
             return {}
-        return {"landlock_missing": self.reason, "exposed": list(self.exposed[:20])}
+        shown = list(self.exposed[:20])
+        return {
+            "landlock_missing": self.reason,
+            "exposed": shown,
+            "exposed_count": len(self.exposed),
+        }
 
 
 def assess(secrets: Sequence[Path]) -> Assurance:
@@ -113,10 +118,10 @@ def assess(secrets: Sequence[Path]) -> Assurance:
 
 def secrets_of(config: Path) -> list[Path]:
     """The grader's files a worker must not read, for the grading.toml at `config`: the
-    grader's package (the hidden tests), grading.toml, and solutions/ beside it."""
+    file itself, solutions/ beside it, and the grader's package (the hidden tests)."""
     import autograder
 
-    return [Path(autograder.__file__).resolve().parent, config, config.parent / "solutions"]
+    return [config, config.parent / "solutions", Path(autograder.__file__).resolve().parent]
 
 
 def refuse_unprotected(config: Path, allowed: bool) -> Assurance:
