@@ -228,7 +228,7 @@ class Grader:
             if not sandbox.platform.full_lockdown:  # Linux as root: results.json as before
                 self.worker_info["isolation"] = sandbox.platform.describe(sandbox.measures)
             lacked = missing(sandbox.measures) if sandbox.platform.system == "linux" else []
-            if lacked and sandbox.workers:
+            if lacked and sandbox.about:  # a worker started
                 self.worker_info["missing"] = lacked
             sandbox.close()
             self._submission = None

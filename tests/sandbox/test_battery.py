@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import IO
@@ -289,7 +290,7 @@ def test_without_landlock_the_disk_filler_writes_nothing_outside_its_bounded_fol
     assert any(m.startswith("private disk") for m in written["extra_data"]["worker"]["measures"])
 
 
-FORMULA = '=HYPERLINK("http://example.com/x","click")'
+FORMULA = '=HYPERLINK("evil.example?x","click")'
 """A student folder named like a spreadsheet formula."""
 FILLER = """
 for number in range(64):  # 2 GB in files under the file limit, at import
@@ -319,19 +320,24 @@ def test_a_student_who_fills_a_small_disk_costs_the_others_of_the_class_nothing(
         shutil.copytree(ROOT / "solutions", classroom / name)
     module = classroom / "filler" / "warmup.py"
     module.write_text(module.read_text() + FILLER)
-    (tmp_path / "disk").mkdir()
-    command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", ON_A_SMALL_DISK]
-    command += ["sh", str(tmp_path / "disk"), str(tmp_path)]
-    command += [sys.executable, "-m", "autograder", "grade-all", str(classroom), "--fast"]
-    done = subprocess.run(
-        [*command, "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=900
-    )
+    disk = tempfile.mkdtemp(prefix="small-disk-")  # in /tmp: workers can pass tmp_path's
+    try:  # parents, root's alone, neither
+        command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", ON_A_SMALL_DISK]
+        command += ["sh", disk, str(tmp_path)]
+        command += [sys.executable, "-m", "autograder", "grade-all", str(classroom), "--fast"]
+        done = subprocess.run(
+            [*command, "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=900
+        )
+    finally:
+        os.rmdir(disk)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     with (tmp_path / "out" / "gradebook.csv").open(newline="") as table:
         rows = {row["student"]: row for row in csv.DictReader(table)}
     assert sorted(rows) == sorted(["alice", "filler", f"'{FORMULA}"])  # text, not a formula
     assert {row["status"] for row in rows.values()} == {"graded"}
     assert len({row["total"] for row in rows.values()}) == 1  # the same code, the same grade
+    filler = json.loads((tmp_path / "out" / "students" / "filler" / "results.json").read_text())
+    assert any(m.startswith("private disk") for m in filler["extra_data"]["worker"]["measures"])
 
 
 def test_the_checkout_is_unchanged_by_the_battery() -> None:
