@@ -11,12 +11,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autograder.config import Config, load_config
 from autograder.contract import ALL_PARTS
 from autograder.errors import UserError
 from autograder.submission import locate
+
+if TYPE_CHECKING:
+    from autograder.sandbox.assurance import Assurance
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("submission", type=Path, help="a folder holding the four modules")
     grade.add_argument("--results", type=Path, required=True, help="where to write results.json")
     grade.add_argument("--junit", type=Path, help="also write JUnit XML here")
+    grade.add_argument(
+        "--allow-weak-isolation",
+        action="store_true",
+        help="grade even where the worker could read the grader's files (no Landlock, and "
+        "the files readable by other users): not an official grade",
+    )
     for command in (check, grade):
         command.add_argument(
             "--feedback",
@@ -172,6 +181,7 @@ def _run_grade(args: argparse.Namespace) -> int:
         print(isolation.OFFICIAL_NOTE, file=sys.stderr)
     try:
         config = load_config(args.config)
+        assurance = _assurance(config, args)
         parts = _parts(args.part, config)
         submission = locate(args.submission)
         if submission != args.submission:
@@ -193,14 +203,32 @@ def _run_grade(args: argparse.Namespace) -> int:
             raise
         print(f"autograder error: {type(error).__name__}: {error}", file=sys.stderr)
         return 3
+    worker = result.extra.setdefault("worker", {})
+    worker.update(assurance.report())
     report.write_json(args.results, report.gradescope(result))
     print(report.terminal(result))
+    if worker.get("missing"):
+        print(f"warning: the worker lacked {'; '.join(worker['missing'])}", file=sys.stderr)
     print(f"\nWrote {args.results}")
     _feedback(args.feedback, result, args.title or f"Grade of {submission.name}")
     if result.errors:
         print(f"autograder error in {len(result.errors)} test(s): see above", file=sys.stderr)
         return 3
     return 0
+
+
+def _assurance(config: Config, args: argparse.Namespace) -> Assurance:
+    """What keeps the grader's files from the worker here (autograder.sandbox.assurance),
+    its warnings printed; UserError where nothing does, unless --allow-weak-isolation."""
+    from autograder.sandbox.assurance import UnprotectedGrade, refuse_unprotected
+
+    try:
+        assurance = refuse_unprotected(config.path, args.allow_weak_isolation)
+    except UnprotectedGrade as error:
+        raise UserError(str(error)) from None
+    for line in assurance.warnings():
+        print(f"warning: {line}", file=sys.stderr)
+    return assurance
 
 
 def _parts(chosen: list[str] | None, config: Config) -> tuple[str, ...]:

@@ -53,6 +53,8 @@ class LimitsConfig:
     memory_mb: float = 2048.0
     processes: int = 16
     file_mb: float = 64.0
+    disk_mb: float = 256.0
+    disk_files: int = 10_000
     run_budget: float = 600.0
 
 
@@ -199,6 +201,8 @@ def load_config(path: Path | None = None) -> Config:
         memory_mb=r.number("limits.memory_mb", lim.memory_mb, least=0.0, strict=True),
         processes=r.integer("limits.processes", lim.processes, least=1),
         file_mb=r.number("limits.file_mb", lim.file_mb, least=0.0, strict=True),
+        disk_mb=r.number("limits.disk_mb", lim.disk_mb, least=0.0, strict=True),
+        disk_files=r.integer("limits.disk_files", lim.disk_files, least=1),
         run_budget=r.number("limits.run_budget", lim.run_budget, least=0.0, strict=True),
     )
     d = DefaultsConfig

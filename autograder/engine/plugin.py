@@ -27,6 +27,7 @@ from autograder.engine.evaluate import MnistData
 from autograder.engine.failures import PartialCredit, Unusable, fail
 from autograder.engine.parts import Part, parts_of
 from autograder.engine.results import Outcome
+from autograder.sandbox.assurance import missing
 from autograder.sandbox.client import BudgetExceeded, Submission, time_limit
 from autograder.sandbox.launcher import Limits, Sandbox, StartFailed
 from autograder.sandbox.wire import OUTPUT_LIMIT
@@ -200,6 +201,8 @@ class Grader:
                 memory_mb=int(limits.memory_mb),
                 processes=limits.processes,
                 file_mb=int(limits.file_mb),
+                disk_mb=int(limits.disk_mb),
+                disk_files=limits.disk_files,
                 blas_threads=self.config.blas_threads,
                 seed=self.config.seed,
             ),
@@ -224,6 +227,9 @@ class Grader:
             }
             if not sandbox.platform.full_lockdown:  # Linux as root: results.json as before
                 self.worker_info["isolation"] = sandbox.platform.describe(sandbox.measures)
+            lacked = missing(sandbox.measures) if sandbox.platform.system == "linux" else []
+            if lacked and sandbox.about:  # a worker started
+                self.worker_info["missing"] = lacked
             sandbox.close()
             self._submission = None
 

@@ -88,6 +88,12 @@ def add_commands(commands: Any) -> None:
         help="start Dask workers as --jobs Slurm jobs (dask-jobqueue, configured in dask's "
         "jobqueue.yaml; see docs/course-scale.md)",
     )
+    grade_all.add_argument(
+        "--allow-weak-isolation",
+        action="store_true",
+        help="grade even where the workers could read the grader's files (no Landlock, and "
+        "the files readable by other users): not official grades",
+    )
     grade_all.set_defaults(run=_run_grade_all)
 
     validate = commands.add_parser(
@@ -148,6 +154,7 @@ def _run_grade_all(args: argparse.Namespace) -> int:
         data=args.data,
         scheduler=args.scheduler,
         cluster=args.cluster,
+        allow_weak_isolation=args.allow_weak_isolation,
     )
 
 

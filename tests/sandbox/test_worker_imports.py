@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKER_MODULES = {
     "autograder",
     "autograder.sandbox",
+    "autograder.sandbox.disk",
     "autograder.sandbox.imports",
     "autograder.sandbox.isolation",
     "autograder.sandbox.lockdown",

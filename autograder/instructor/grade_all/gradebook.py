@@ -133,13 +133,24 @@ def write_gradebook(rows: Sequence[Row], path: Path) -> Path:
     writer = csv.writer(stream)
     optional = [part for part in OPTIONAL_PARTS if any(part in row.points for row in rows)]
     parts = (*PARTS, *optional)
-    writer.writerow((*COLUMNS[:1], *parts, *COLUMNS[1 + len(PARTS) :]))
+    writer.writerow(_inert((*COLUMNS[:1], *parts, *COLUMNS[1 + len(PARTS) :])))
     for row in sorted(rows, key=lambda row: row.student):
         points = [_number(row.points.get(part)) if row.points else "" for part in parts]
         seconds = "" if row.seconds is None else f"{row.seconds:.1f}"
-        writer.writerow([row.student, *points, _number(row.total), row.status, seconds])
+        writer.writerow(_inert([row.student, *points, _number(row.total), row.status, seconds]))
     write_atomic(path, stream.getvalue())
     return path
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list)."""
+
+
+def _inert(cells: Sequence[str]) -> list[str]:
+    """The cells with a single quote before each that a spreadsheet would run as a
+    formula (a student folder named `=HYPERLINK(...)`); the gradebook's numbers are never
+    negative, so none of them changes."""
+    return [f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell for cell in cells]
 
 
 def _number(value: float | None) -> str:

@@ -64,6 +64,7 @@ from autograder.instructor.grade_all.students import (
     key_or_none,
 )
 from autograder.instructor.grade_all.summary import Throughput, status_counts, write_summary
+from autograder.sandbox.assurance import ALLOW_OPTION, UnprotectedGrade, refuse_unprotected
 
 __all__ = ["Cluster", "exit_code", "grade_all", "main"]
 
@@ -168,6 +169,7 @@ def main(
     data: Path | None = None,
     scheduler: str | None = None,
     cluster: str | None = None,
+    allow_weak_isolation: bool = False,
 ) -> int:
     """Grade every submission whose grading in `out` is not final, write the gradebook and
     summary (also when interrupted), print where they are, the statuses and the throughput.
@@ -175,7 +177,9 @@ def main(
     of Dask workers), each student is a task of that cluster instead of a local job.
     Returns exit_code, or 128 + the signal (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP) when
     interrupted; UserError when another grade-all holds `out`, or the cluster cannot be
-    used (autograder.instructor.grade_all.cluster.connect)."""
+    used (autograder.instructor.grade_all.cluster.connect), or nothing here keeps the
+    grader's files from the workers (autograder.sandbox.assurance) and
+    `allow_weak_isolation` is False: one check for the class, before any grading."""
     if scheduler and cluster:
         raise UserError("give --scheduler or --cluster, not both")
     if os.name != "posix":
@@ -189,6 +193,12 @@ def main(
         raise UserError(f"{submissions}: no submissions (folders or .zip files) in it")
     options = ["--fast"] * fast + ["--config", str(settings.path)] * bool(config)
     options += ["--data", str(data.resolve())] if data else []
+    options += [ALLOW_OPTION] * allow_weak_isolation
+    if not (scheduler or cluster):  # a cluster's workers check for themselves
+        try:
+            refuse_unprotected(settings.path, allow_weak_isolation)
+        except UnprotectedGrade as error:
+            raise UserError(str(error)) from None
     grading = Grading(
         settings.root,
         tuple(options),

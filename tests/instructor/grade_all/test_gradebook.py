@@ -211,3 +211,13 @@ def test_the_summary_page_is_self_contained_with_the_figure_and_the_failed_tests
     markdown = (graded / "summary.md").read_text(encoding="utf-8")
     assert "![Score distribution](score_distribution.png)" in markdown
     assert "submissions per minute" in markdown
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://evil.example","open me")', "+1", "-2", "@SUM(A1)"]
+)
+def test_a_student_named_like_a_formula_is_text_in_the_gradebook(tmp_path: Path, name: str) -> None:
+    path = write_gradebook([Row(name, "graded", 1.0, 7.0, {"warmup": 7.0})], tmp_path / "g.csv")
+    rows = rows_of(path)
+    assert list(rows) == [f"'{name}"]  # a leading quote: the spreadsheet shows it as text
+    assert rows[f"'{name}"]["total"] == "7" and rows[f"'{name}"]["warmup"] == "7"
