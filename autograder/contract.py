@@ -25,6 +25,9 @@ class Part:
     """Whether its visible tests check analytic gradients (feedback's error chart)."""
     optional: bool = False
     """Graded only when grading.toml's ``parts`` lists it (docs/optional-parts.md)."""
+    uses: tuple[str, ...] = ()
+    """The parts whose modules this one imports (neural_net's loss calls linear_svm's
+    svm_loss, ``from .linear_svm import svm_loss``)."""
 
     @property
     def heading(self) -> str:
@@ -64,6 +67,7 @@ REGISTRY: tuple[Part, ...] = (
         ("init_params", "forward", "relu_backward", "loss", "train", "predict", "HYPERPARAMS"),
         mnist=True,
         gradients=True,
+        uses=("linear_svm",),
     ),
     Part(
         "softmax",

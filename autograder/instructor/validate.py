@@ -111,7 +111,9 @@ class Run:
 
 @dataclass(frozen=True)
 class BugResult:
-    """The grade of one bug's patched copy, judged against the parts that were graded."""
+    """The grade of one bug's patched copy on `parts`: its own part and the parts whose
+    modules import its module (contract.Part.uses); the others run the reference's code,
+    so they keep the reference's grade."""
 
     bug: Bug
     run: Run
@@ -254,14 +256,16 @@ def validate(
             )
 
         def run_bug(bug: Bug) -> BugResult:
-            folder, others = folders[bug.name], [p for p in graded if p != bug.part]
+            # The parts whose code the bug changes; the others run the reference's code
+            reached = tuple(p for p in graded if p == bug.part or bug.part in BY_NAME[p].uses)
+            folder, others = folders[bug.name], [p for p in reached if p != bug.part]
             if not bug.slow or fast:
-                return BugResult(bug, run(folder, bug.name, graded, True), graded)
+                return BugResult(bug, run(folder, bug.name, reached, True), reached)
             # Only the bug's own part needs the slow tests; the others are checked fast
             result = run(folder, bug.name, [bug.part], False)
             if others:
                 result = result + run(folder, bug.name, others, True)
-            return BugResult(bug, result, graded)
+            return BugResult(bug, result, reached)
 
         finished: list[BugResult] = []
         with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:

@@ -24,14 +24,15 @@ def verdict(result: BugResult) -> str:
 
 
 def table(validation: Validation, *, width: int = 100) -> str:
-    """bug | part | points lost in its part | other parts (OK when they lost nothing) |
+    """bug | part | points lost in its part | other parts (OK when the parts that import its
+    module lost nothing, - when no part does) |
     the tests that caught it: one row per bug, test names in full, wrapped within `width`;
     an unfair bug gets a line naming the other parts' tests it failed."""
     rows = [("bug", "part", "lost", "other parts", "caught by")]
     for r in validation.bugs:
         caught = ", ".join(r.caught_by) or "-- NOT CAUGHT --"
         caught = f"-- GRADING FAILED: {r.run.error[:200]}" if r.run.error else caught
-        fair = "UNFAIR" if r.unfair else "OK"
+        fair = "UNFAIR" if r.unfair else "OK" if len(r.parts) > 1 else "-"
         rows.append((r.bug.name, r.bug.part, f"{r.run.lost(r.bug.part):g}", fair, caught))
     sizes = [max(len(row[i]) for row in rows) for i in range(4)]
     indent = sum(sizes) + 3 * len(sizes)

@@ -125,6 +125,28 @@ def test_cli_validate_passes_its_options_through(monkeypatch: pytest.MonkeyPatch
     assert cli.main(["validate", "--bug", "no_such_bug"]) == 2
 
 
+def test_a_bug_is_graded_on_its_part_and_on_the_parts_that_import_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    graded: dict[str, tuple[str, ...]] = {}
+
+    def fake_grade(folder: Path, results: Path, *, parts: Any, **options: Any) -> Run:
+        graded[folder.name] = tuple(parts)
+        points = 2.0 if folder.name == "solutions" else 0.0  # every bug loses every point
+        return Run(tuple(_test(part, "t", points) for part in parts))
+
+    monkeypatch.setattr(validate_module, "grade", fake_grade)
+    knn, svm = by_name(["svm_loss_not_averaged", "knn_squared_distances"])  # catalogue order
+    validation = validate(bugs=[svm, knn], fast=True, jobs=1)
+    # neural_net imports linear_svm (contract.Part.uses): the svm bug reaches it
+    assert graded[svm.name] == ("linear_svm", "neural_net") and graded[knn.name] == ("knn",)
+    assert graded["solutions"] == PARTS
+    results = {result.bug.name: result for result in validation.bugs}
+    assert results[svm.name].unfair == {"neural_net": ["t"]} and results[knn.name].unfair == {}
+    rows = {line.split(" | ")[0].strip(): line for line in table(validation).splitlines()}
+    assert "UNFAIR" in rows[svm.name] and " | - " in rows[knn.name]
+
+
 # --- end to end -------------------------------------------------------------------------
 
 
