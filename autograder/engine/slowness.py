@@ -90,10 +90,14 @@ def annotate(
         error.reference_cpu = reference_cpu(function, args, kwargs)
 
 
-def message(error: BudgetExceeded) -> str:
-    """The failure's text: what ran, what was measured, and what to do."""
-    running = f"{error.running} " if error.running else "the test "
-    text = f"timed out: {running}{error.describe()}"
+def message(error: BudgetExceeded, subject: str = "") -> str:
+    """The failure's text: what ran (`subject`, else the call that was running, else the
+    test), what was measured, and what to do."""
+    if not subject:
+        subject = error.running or "the test"
+    elif error.running:
+        subject += f" (it was running {error.running})"
+    text = f"timed out: {subject} {error.describe()}"
     if not error.by_cpu:
         return (
             f"{text}. It waits rather than computes: look for time.sleep, input(), or "

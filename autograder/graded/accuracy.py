@@ -77,7 +77,7 @@ def mnist_accuracy(
             fail(f"too slow: {error}. Vectorise: no Python loop over examples.")
         except BudgetExceeded as error:
             evidence.record("budget", step=step, seconds=error.cpu or 0.0, budget=spec.budget)
-            fail(f"too slow: {step} {slowness.message(error).removeprefix('timed out: ')}")
+            fail(f"too slow: {slowness.message(error, subject=step).removeprefix('timed out: ')}")
     # the feedback's time chart shows this step against this budget, as the message does
     evidence.record("budget", step=step, seconds=result.cpu_seconds, budget=spec.budget)
     n_train = len(data.y_train)
