@@ -136,8 +136,9 @@ class Grader:
         if submission is not None:
             submission.memory_mb = spec.memory_mb
         evidence.take()  # records of the test before belong to it, not to this one
+        clock = submission.cpu_seconds if submission is not None else _no_cpu
+        cpu_start = clock()
         try:
-            clock = submission.cpu_seconds if submission is not None else _no_cpu
             with time_limit(wall, cpu=spec.budget, clock=clock):
                 return (yield)
         except BudgetExceeded as error:
@@ -150,6 +151,7 @@ class Grader:
                 )
             fail(slowness.message(error))
         finally:
+            evidence.record("cpu", seconds=clock() - cpu_start)  # what the budget charged
             if self._submission is not None:
                 self._submission.memory_mb = None
 
