@@ -135,7 +135,7 @@ def test_a_hung_function_is_stopped_at_its_budget(windows_python: Path, tmp_path
     )
     print(f"check of a hung function (3 s budget): {seconds:.1f} s")
     assert done.returncode == 1, done.stdout[-3000:]
-    assert "timed out after 3 s, its time budget" in done.stdout
+    assert "past its budget of 3 CPU seconds" in done.stdout  # GetProcessTimes' figure
     assert "Total: 6 / 8 points" in done.stdout
     assert seconds < 60
     running = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout

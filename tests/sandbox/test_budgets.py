@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.parts import Part, parts_of
-from autograder.sandbox import budgets, isolation
+from autograder.sandbox import budgets, cputime, isolation
 from autograder.sandbox.budgets import BudgetExceeded, time_limit
 from autograder.sandbox.client import Submission
 from autograder.sandbox.launcher import Limits, Sandbox
@@ -175,3 +175,20 @@ def test_the_innermost_budget_that_runs_out_raises_and_the_outer_one_still_holds
             time.sleep(0.01)
     assert not outer.value.by_cpu and outer.value.budget == 1.5
     assert time.monotonic() - outer_start < 5
+
+
+def test_where_the_os_gives_no_reading_the_workers_own_figure_is_charged(
+    worker: tuple[Part, Sandbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another platform: no outside reading, so each answer's `time.process_time()` of the
+    worker is charged (a runaway call is then stopped by the wall-clock backstop)."""
+    warmup, _ = worker
+    warmup.add_mul("count", 10)
+    before = warmup.cpu_seconds()
+    warmup.add_mul("count", COUNT)
+    measured = warmup.cpu_seconds() - before
+    monkeypatch.setattr(cputime, "worker_cpu_seconds", lambda process: None)
+    before = warmup.cpu_seconds()
+    warmup.add_mul("count", COUNT)
+    reported = warmup.cpu_seconds() - before
+    assert 0.5 * measured < reported < 2 * measured + 0.05
