@@ -90,6 +90,17 @@ def annotate(
         error.reference_cpu = reference_cpu(function, args, kwargs)
 
 
+def progress_text(progress: dict[str, list[float]]) -> str:
+    """How far a stopped call got, from the lists of numbers in its variables
+    ([length, last values...]): `history.loss: 1,234 values, the last 0.312`."""
+    shown = [
+        f"{name}: {int(numbers[0]):,} values, the last {numbers[-1]:.4g}"
+        for name, numbers in progress.items()
+        if len(numbers) > 1
+    ]
+    return "How far it got when it was stopped: " + "; ".join(shown) + "." if shown else ""
+
+
 def message(error: BudgetExceeded, subject: str = "") -> str:
     """The failure's text: what ran (`subject`, else the call that was running, else the
     test), what was measured, and what to do."""
@@ -98,6 +109,12 @@ def message(error: BudgetExceeded, subject: str = "") -> str:
     elif error.running:
         subject += f" (it was running {error.running})"
     text = f"timed out: {subject} {error.describe()}"
+    progress = progress_text(error.progress)
+    return f"{_advice(error, text)}. {progress}" if progress else _advice(error, text)
+
+
+def _advice(error: BudgetExceeded, text: str) -> str:
+    """`text` and what to do, from what was measured."""
     if not error.by_cpu:
         return (
             f"{text}. It waits rather than computes: look for time.sleep, input(), or "

@@ -47,6 +47,7 @@ class BudgetExceeded(BaseException):
         self.running = ""  # the call that was running, with its argument shapes
         self.call_cpu: float | None = None  # CPU seconds of one call of that function
         self.reference_cpu: float | None = None  # the grader's reference on the same call
+        self.progress: dict[str, list[float]] = {}  # the stopped call's lists: [length, last...]
         super().__init__(self.describe())
 
     @property

@@ -9,7 +9,11 @@ the requests cost the submission in CPU time, the clock of time budgets
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
+import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +30,8 @@ from autograder.sandbox.wire import OUTPUT_LIMIT
 
 SHARED_BYTES = 2**20
 """Read-only arrays this large go to workers once, as files of the run's shared folder."""
+INTERRUPT_GRACE = 2.0
+"""Seconds a call stopped by its budget has to report how far it got before it is killed."""
 
 
 class WorkerError(Exception):
@@ -164,7 +170,9 @@ class Submission:
                 if "callback" not in answer:
                     break
                 self._call_back(worker, answer, data, substitutes or {})
-        except BaseException:
+        except BaseException as error:
+            if isinstance(error, BudgetExceeded) and header.get("op") == "call":
+                error.progress = self._interrupt(worker)
             self._settle(worker)
             self.end_worker()
             raise
@@ -177,6 +185,35 @@ class Submission:
         except (TypeError, ValueError, KeyError, RecursionError) as problem:
             self.end_worker()
             raise wire.ProtocolError(f"a malformed answer ({type(problem).__name__})") from None
+
+    def _interrupt(self, worker: Worker) -> dict[str, list[float]]:
+        """Interrupt the worker's call (SIGINT, where there are signals) and return what
+        it reports of the call's progress (its lists of numbers, such as a loss
+        history), or nothing when no such answer comes within INTERRUPT_GRACE seconds."""
+        got: list[Any] = []
+
+        def read() -> None:
+            with contextlib.suppress(Exception):
+                got.append(worker.receive(self.byte_limit)[0])
+
+        try:
+            os.kill(worker.pid, signal.SIGINT)
+        except (OSError, AttributeError, ValueError):
+            return {}
+        reader = threading.Thread(target=read, name="interrupted-call", daemon=True)
+        reader.start()
+        reader.join(INTERRUPT_GRACE)  # a reader still waiting ends with the worker's pipe
+        error = got[0].get("error") if got else None
+        if not (isinstance(error, dict) and error.get("kind") == "interrupted"):
+            return {}
+        progress = error.get("progress")
+        if not isinstance(progress, dict):
+            return {}
+        return {
+            str(name): [float(x) for x in numbers if type(x) in (int, float)]
+            for name, numbers in progress.items()
+            if isinstance(numbers, list)
+        }
 
     def _value(
         self, answer: dict[str, Any], data: list[np.ndarray[Any, Any]], worker: Worker

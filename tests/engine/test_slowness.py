@@ -20,10 +20,13 @@ from autograder.config import load_config
 from autograder.engine import slowness
 from autograder.engine.evaluate import MnistData, evaluate_linear_svm
 from autograder.engine.failures import PartialCredit
+from autograder.engine.parts import parts_of
 from autograder.engine.plugin import Grader
 from autograder.engine.results import Outcome
 from autograder.graded.accuracy import mnist_accuracy
 from autograder.sandbox.budgets import BudgetExceeded
+from autograder.sandbox.client import Submission
+from autograder.sandbox.launcher import Limits, Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -220,3 +223,62 @@ def test_an_mnist_step_within_its_cpu_budget_is_graded_on_accuracy(tiny_data: Mn
         "training and prediction 0.1" in notes[0] and "CPU seconds of its 60 s budget" in notes[0]
     )
     assert partial.value.fraction == 0  # 10% accuracy: the budget held, the tiers did not
+
+
+SLOW_TRAINING = """
+import numpy as np
+
+HYPERPARAMS = {"num_iters": 10**9}
+
+
+def svm_loss(scores, y, delta=1.0):
+    raise NotImplementedError
+
+
+def linear_loss(W, b, X, y, reg):
+    raise NotImplementedError
+
+
+def train(X, y, num_iters):
+    loss_history = []
+    for it in range(num_iters):
+        np.sum(X[:10] ** 2)
+        loss_history.append(2.0 / (it + 1))
+    return None, None, loss_history
+
+
+def predict(W, b, X):
+    raise NotImplementedError
+"""
+
+
+def test_an_mnist_training_stopped_by_its_budget_reports_how_far_it_got(
+    tmp_path: Path, tiny_data: MnistData
+) -> None:
+    """Through a real worker: the step is stopped at its CPU budget, and the loss history
+    the training had recorded says how far it got."""
+    toml = (ROOT / "grading.toml").read_text()
+    start = toml.index("[accuracy.linear_svm]")
+    end = toml.index("\n[", start + 1)
+    table = toml[start:end].replace("budget = 60.0", "budget = 0.5")
+    (tmp_path / "grading.toml").write_text(toml[:start] + table + toml[end:])
+    config = load_config(tmp_path / "grading.toml")
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "linear_svm.py").write_text(SLOW_TRAINING)
+    sandbox = Sandbox(folder, Limits())
+    try:
+        submission = Submission(folder, sandbox, import_budget=10.0, byte_limit=2**24)
+        part = parts_of(submission, ("linear_svm",), "not used")["linear_svm"]
+        with pytest.raises(pytest.fail.Exception) as failed:
+            mnist_accuracy("linear_svm", part, tiny_data, config, lambda key, value: None)
+    finally:
+        sandbox.close()
+    message = str(failed.value)
+    assert message.startswith(
+        "too slow: training and prediction (it was running linear_svm.train((30, 784) "
+        "float64, (30,) int64, num_iters=1000000000)) used 0.5"
+    )
+    assert "How far it got when it was stopped: loss_history: " in message
+    steps = int(re.search(r"loss_history: ([0-9,]+) values", message)[1].replace(",", ""))  # type: ignore[index]
+    assert steps > 100 and f"the last {2.0 / steps:.4g}" in message

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.engine import slowness
 from autograder.engine.parts import Part, parts_of
 from autograder.sandbox import budgets, cputime, isolation
 from autograder.sandbox.budgets import BudgetExceeded, time_limit
@@ -53,6 +54,13 @@ WORK = textwrap.dedent(
     def forever():
         while True:
             pass
+
+
+    def train_forever():
+        history = {"loss": [], "note": ["not numbers"]}
+        while True:
+            sum(range(1000))
+            history["loss"].append(1 / (len(history["loss"]) + 1))
     """
 )
 COUNT = 3_000_000
@@ -192,3 +200,18 @@ def test_where_the_os_gives_no_reading_the_workers_own_figure_is_charged(
     warmup.add_mul("count", COUNT)
     reported = warmup.cpu_seconds() - before
     assert 0.5 * measured < reported < 2 * measured + 0.05
+
+
+def test_a_call_stopped_by_its_budget_reports_how_far_it_got(
+    worker: tuple[Part, Sandbox],
+) -> None:
+    """The grader interrupts the call (SIGINT) before it ends the worker: the lists of
+    numbers in the call's variables (a loss history) say how far it got."""
+    warmup, _ = worker
+    with pytest.raises(BudgetExceeded) as caught, time_limit(60, cpu=0.5, clock=warmup.cpu_seconds):
+        warmup.add_mul("train_forever")
+    progress = caught.value.progress["history.loss"]
+    steps = int(progress[0])
+    assert steps > 10
+    assert progress[-1] == 1 / steps  # the last value the loop appended
+    assert "How far it got when it was stopped: history.loss: " in slowness.message(caught.value)
