@@ -56,7 +56,8 @@ class BudgetExceeded(BaseException):
         return self.cpu is not None and self.cpu >= self.budget
 
     def describe(self) -> str:
-        """What was measured: `used 1.02 CPU seconds of its 0.8 s budget (1.4 s wall)`."""
+        """What was measured: `used 1.02 CPU seconds, past its budget of 0.8 CPU seconds
+        (1.4 s of wall-clock time)`, or the wall-clock backstop and the CPU seconds used."""
         if self.cpu is None:
             return f"took longer than its {self.budget:g} s time budget"
         if self.by_cpu:
