@@ -60,8 +60,8 @@ class LimitsConfig:
 
 @dataclass(frozen=True)
 class TestSpec:
-    """One graded test: its points, who sees it, its time budget in seconds and its
-    memory limit in MB (None: [limits] memory_mb)."""
+    """One graded test: its points, who sees it, its time budget in CPU seconds of the
+    submission's worker and its memory limit in MB (None: [limits] memory_mb)."""
 
     part: str
     name: str
@@ -109,6 +109,8 @@ class DefaultsConfig:
     visibility: str = "visible"
     budget: float = 30.0
     import_budget: float = 10.0
+    wall_factor: float = 4.0
+    wall_margin: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class Config:
     total_points: float = 100.0
     blas_threads: int = 1
     import_budget: float = DefaultsConfig.import_budget
+    wall_factor: float = DefaultsConfig.wall_factor
+    wall_margin: float = DefaultsConfig.wall_margin
     data: DataConfig = DataConfig()
     hypothesis: HypothesisConfig = HypothesisConfig()
     gradient_check: GradientCheckConfig = GradientCheckConfig()
@@ -130,6 +134,12 @@ class Config:
     accuracy: dict[str, AccuracySpec] = field(default_factory=dict)
     document: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """The parsed TOML document itself (for the release, which rewrites it)."""
+
+    def backstop(self, cpu_budget: float) -> float:
+        """The wall-clock seconds a step with a budget of `cpu_budget` CPU seconds may
+        take before it is stopped anyway (it sleeps or blocks): wall_factor x budget +
+        wall_margin ([defaults])."""
+        return self.wall_factor * cpu_budget + self.wall_margin
 
     def points(self, part: str | None = None, *, visible_only: bool = False) -> float:
         """The points of one part's tests (all parts' when None), or of its visible ones."""
@@ -209,6 +219,8 @@ def load_config(path: Path | None = None) -> Config:
     visibility = r.choice("defaults.visibility", d.visibility, VISIBILITIES)
     budget = r.number("defaults.budget", d.budget, least=0.0, strict=True)
     import_budget = r.number("defaults.import_budget", d.import_budget, least=0.0, strict=True)
+    wall_factor = r.number("defaults.wall_factor", d.wall_factor, least=1.0)
+    wall_margin = r.number("defaults.wall_margin", d.wall_margin, least=0.0)
     parts = _parts(r)
     every_test = _tests(r, visibility, budget)
     tests = {key: spec for key, spec in every_test.items() if spec.part in parts}
@@ -244,6 +256,8 @@ def load_config(path: Path | None = None) -> Config:
         total_points=total,
         blas_threads=blas_threads,
         import_budget=import_budget,
+        wall_factor=wall_factor,
+        wall_margin=wall_margin,
         data=data,
         hypothesis=hypothesis,
         gradient_check=gradient_check,

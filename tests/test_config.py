@@ -42,6 +42,8 @@ def test_a_relative_data_dir_is_relative_to_the_file(tmp_path: Path) -> None:
         ("[data]\ndir = 3\n", "data.dir = 3"),
         ("data = 3\n", "data = 3"),
         ("sed = 1\n", "sed = 1 is not a known key"),
+        ("[defaults]\nwall_factor = 0.5\n", "defaults.wall_factor = 0.5"),
+        ("[defaults]\nwall_margin = -1\n", "defaults.wall_margin = -1"),
     ],
 )
 def test_a_bad_value_names_the_key_the_value_and_the_file(
@@ -52,6 +54,14 @@ def test_a_bad_value_names_the_key_the_value_and_the_file(
         load_config(path)
     assert named in str(error.value)
     assert str(path) in str(error.value)
+
+
+def test_the_wall_clock_backstop_is_a_multiple_of_the_cpu_budget_plus_a_margin(
+    tmp_path: Path,
+) -> None:
+    config = load_config(write(tmp_path, "[defaults]\nwall_factor = 3\nwall_margin = 2.5\n"))
+    assert config.backstop(0.8) == pytest.approx(3 * 0.8 + 2.5)
+    assert load_config(write(tmp_path, "")).backstop(1.0) == 4 * 1.0 + 10
 
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:

@@ -10,7 +10,10 @@ A graded test (or a helper it calls, such as expect.gradient) calls ``record(kin
   ``loss`` per iteration, ``train_acc`` and ``val_acc`` per epoch), weights (the linear
   classifier's W, (784, C), or None) and the misclassified test images ``wrong_images``
   (M, 784) with ``wrong_true`` and ``wrong_pred`` (M,), M <= WRONG_SHOWN;
-- ``"budget"``: step (``"training"``, ``"prediction"``), seconds and budget: a test's
+- ``"cpu"``: seconds, the CPU seconds the submission's worker used during a test (what
+  its time budget charged; every test has one);
+- ``"budget"``: step (``"training and prediction"``, ``"prediction"``), CPU seconds and
+  budget: a test's
   timed step and the budget it must meet ([accuracy.<part>] budget), the numbers its
   message states; the feedback's time chart draws them instead of the whole test's time
   against the test's own budget, a wider limit that covers the grader's work too.

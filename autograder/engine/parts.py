@@ -23,9 +23,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from autograder.contract import CONTRACT
+from autograder.engine import slowness
 from autograder.engine.failures import _stopping, fail, unusable
 from autograder.sandbox import wire
-from autograder.sandbox.client import BudgetExceeded, Submission, WorkerError
+from autograder.sandbox.budgets import BudgetExceeded
+from autograder.sandbox.client import Submission, WorkerError
 from autograder.sandbox.launcher import WorkerDied
 
 
@@ -35,6 +37,7 @@ class Part:
     def __init__(self, name: str, submission: Submission | None, problem: str = "") -> None:
         self._name, self._submission, self._problem = name, submission, problem
         self._slow: set[str] = set()  # functions that ran past a test's time budget
+        self._call_cpu: dict[str, float] = {}  # CPU seconds of each function's last call
         self._substitutes: dict[str, Callable[..., Any]] = {}
         _current[name] = self
 
@@ -58,6 +61,11 @@ class Part:
         if kind == "function":
             return _Function(self, attribute)
         return self._run(attribute, {"op": "get", "part": self._name, "name": attribute})
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the submission's worker has spent on calls so far (the clock of
+        time budgets; 0 without a worker)."""
+        return 0.0 if self._submission is None else self._submission.cpu_seconds()
 
     def resident_mb(self) -> float:
         """The resident private memory of the worker running this part (MB)."""
@@ -99,13 +107,21 @@ class Part:
         if what in self._slow:
             unusable(
                 f"{what} ran past the time budget of an earlier test, so the tests after it "
-                "do not wait for it again: make it faster (vectorise it)"
+                "do not wait for it again: make it faster (that test's message says what "
+                "was measured)"
             )
         assert self._submission is not None
         try:
-            return self._submission.request(header, values, **options)
-        except BudgetExceeded:
+            answer = self._submission.request(header, values, **options)
+            self._call_cpu[what] = self._submission.last_cpu
+            return answer
+        except BudgetExceeded as error:
             self._slow.add(what)
+            if header.get("op") == "call":
+                # one call's CPU: the stopped one's so far, or a whole earlier one's
+                call_cpu = max(self._submission.last_cpu, self._call_cpu.get(what, 0.0))
+                args, kwargs = values
+                slowness.annotate(error, (self._name, name), args, kwargs, call_cpu)
             raise
         except KeyboardInterrupt:
             if _stopping.is_set():  # the grader is being stopped

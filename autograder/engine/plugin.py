@@ -22,13 +22,14 @@ from hypothesis import HealthCheck, Phase, settings
 
 from autograder.config import Config, TestSpec
 from autograder.contract import ALL_PARTS, PARTS
-from autograder.engine import evidence
+from autograder.engine import evidence, slowness
 from autograder.engine.evaluate import MnistData
 from autograder.engine.failures import PartialCredit, Unusable, fail
 from autograder.engine.parts import Part, parts_of
 from autograder.engine.results import Outcome
 from autograder.sandbox.assurance import missing
-from autograder.sandbox.client import BudgetExceeded, Submission, time_limit
+from autograder.sandbox.budgets import BudgetExceeded, time_limit
+from autograder.sandbox.client import Submission
 from autograder.sandbox.launcher import Limits, Sandbox, StartFailed
 from autograder.sandbox.wire import OUTPUT_LIMIT
 
@@ -129,23 +130,29 @@ class Grader:
         left = self.deadline - time.monotonic()
         if left <= 0:
             fail(f"not run: the run's time budget of {run_budget:g} s ran out before it")
-        budget = min(spec.budget, left)
-        if self._submission is not None:
-            self._submission.memory_mb = spec.memory_mb
+        # the submission's CPU seconds against the test's budget; the wall clock only as a
+        # backstop against sleeping, and to end the run within its own budget
+        wall = min(self.config.backstop(spec.budget), left)
+        submission = self._submission
+        if submission is not None:
+            submission.memory_mb = spec.memory_mb
         evidence.take()  # records of the test before belong to it, not to this one
+        clock = submission.cpu_seconds if submission is not None else _no_cpu
+        cpu_start = clock()
         try:
-            with time_limit(budget):
+            with time_limit(wall, cpu=spec.budget, clock=clock):
                 return (yield)
-        except BudgetExceeded:
+        except BudgetExceeded as error:
             # A plain failure: formatting the traceback of a signal raised inside a
             # student's loop can crash pytest's reporting.
-            if budget < spec.budget:
+            if not error.by_cpu and wall < self.config.backstop(spec.budget):
                 fail(
-                    f"timed out after {budget:.3g} s: the run's time budget of "
+                    f"timed out after {error.wall:.3g} s: the run's time budget of "
                     f"{run_budget:g} s ran out during this test"
                 )
-            fail(f"timed out after {budget:g} s, its time budget: is the code vectorised?")
+            fail(slowness.message(error))
         finally:
+            evidence.record("cpu", seconds=clock() - cpu_start)  # what the budget charged
             if self._submission is not None:
                 self._submission.memory_mb = None
 
@@ -211,6 +218,7 @@ class Grader:
             self.submission,
             sandbox,
             import_budget=self.config.import_budget,
+            import_wall=self.config.backstop(self.config.import_budget),
             byte_limit=int(min(2 * most_mb, ANSWER_MB) * 2**20),
         )
         self._submission = submission
@@ -269,6 +277,11 @@ class Grader:
             submission.adopt(data.X_train)  # type: ignore[arg-type]
             submission.adopt(data.X_test)  # type: ignore[arg-type]
         return data
+
+
+def _no_cpu() -> float:
+    """The CPU clock of a test before any worker exists: nothing used."""
+    return 0.0
 
 
 def test_key(item: pytest.Item) -> str:

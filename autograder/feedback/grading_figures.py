@@ -83,15 +83,15 @@ def time_budget(
     budgets: Sequence[float],
     statuses: Sequence[str],
     *,
-    title: str = "Time used against each test's budget",
+    title: str = "CPU time used against each test's budget",
 ) -> Figure:
     """Seconds each test took (a bar, coloured by the test's status) and its time budget
     (a black tick), on a log scale; the legend names the statuses shown.
 
     Inputs:
     - names: (T,) str, the tests, top to bottom.
-    - seconds: (T,) float >= 0, time each test took.
-    - budgets: (T,) float > 0, seconds each test may take.
+    - seconds: (T,) float >= 0, CPU seconds each test used.
+    - budgets: (T,) float > 0, CPU seconds each test may use.
     - statuses: (T,) str, each test's status (passed, partial, failed, error).
     A time of 0 is drawn at 1e-4 s.
     """
@@ -112,7 +112,7 @@ def time_budget(
     ax.set_ylim(len(names) - 0.5, -0.5)  # the first test on top
     ax.grid(axis="x", which="major", color="#ddd")
     ax.set_axisbelow(True)
-    ax.set(title=title, xlabel="seconds (log scale)", ylabel="test")
+    ax.set(title=title, xlabel="CPU seconds (log scale)", ylabel="test")
     shown = [*STATUS_COLOURS, *sorted(set(statuses) - set(STATUS_COLOURS))]
     key: list[Artist] = [
         Patch(color=STATUS_COLOURS.get(status, OTHER), label=status)

@@ -2,19 +2,20 @@
 
 `Submission` starts the run's worker (autograder.sandbox.launcher) on first use, and again
 after it ended; `request` sends one message (autograder.sandbox.wire) and returns the
-answer's value, answering the worker's callbacks while it waits. `time_limit` bounds how
-long the grader waits.
+answer's value, answering the worker's callbacks while it waits. `cpu_seconds` is what
+the requests cost the submission in CPU time, the clock of time budgets
+(autograder.sandbox.budgets).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import os
 import signal
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,85 +23,15 @@ from typing import Any
 import numpy as np
 
 from autograder.contract import CONTRACT
-from autograder.sandbox import isolation, wire
+from autograder.sandbox import cputime, wire
+from autograder.sandbox.budgets import BudgetExceeded, time_limit
 from autograder.sandbox.launcher import Sandbox, Worker, WorkerDied
 from autograder.sandbox.wire import OUTPUT_LIMIT
 
 SHARED_BYTES = 2**20
 """Read-only arrays this large go to workers once, as files of the run's shared folder."""
-
-
-class BudgetExceeded(BaseException):
-    """Raised into a test (by a timer signal, or a timer thread) when it runs past its time
-    budget.
-
-    A BaseException, so that neither student code's `except Exception` nor hypothesis
-    treats it as an ordinary failure to shrink.
-    """
-
-    def __init__(self, budget: float) -> None:
-        super().__init__(f"took longer than its {budget:g} s time budget")
-        self.budget = budget
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise BudgetExceeded into the block when it runs past `seconds` (a timer signal
-    where the platform has SIGALRM, else a timer thread: main thread only; it interrupts
-    Python code, such as the wait on a worker's answer, not one long numpy call)."""
-    if not isolation.current().alarm:
-        with _thread_time_limit(seconds):
-            yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise BudgetExceeded(seconds)
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@contextlib.contextmanager
-def _thread_time_limit(seconds: float) -> Iterator[None]:
-    """time_limit without signals (Windows): a timer thread raises BudgetExceeded into
-    this thread asynchronously, which Python delivers between two bytecodes (the wait
-    on a worker's answer runs some every 50 ms)."""
-    target = threading.get_ident()
-    lock = threading.Lock()
-    state = {"done": False, "fired": False}
-
-    class Expired(BudgetExceeded):
-        def __init__(self) -> None:
-            super().__init__(seconds)
-
-    def expire() -> None:
-        with lock:
-            if not state["done"]:
-                state["fired"] = True
-                _raise_in(target, Expired)
-
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        with lock:
-            state["done"] = True
-            timer.cancel()
-            if state["fired"]:
-                _raise_in(target, None)  # one not delivered yet is withdrawn
-
-
-def _raise_in(thread: int, error: type[BaseException] | None) -> None:
-    """Have `thread` raise `error` at its next bytecode (None: withdraw a pending one)."""
-    exception = ctypes.py_object(error) if error is not None else None
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), exception)
+INTERRUPT_GRACE = 2.0
+"""Seconds a call stopped by its budget has to report how far it got before it is killed."""
 
 
 class WorkerError(Exception):
@@ -131,10 +62,18 @@ class Submission:
     """
 
     def __init__(
-        self, folder: Path, sandbox: Sandbox, *, import_budget: float, byte_limit: int
+        self,
+        folder: Path,
+        sandbox: Sandbox,
+        *,
+        import_budget: float,
+        byte_limit: int,
+        import_wall: float | None = None,
     ) -> None:
         self.folder, self.sandbox = folder, sandbox
         self.import_budget, self.byte_limit = import_budget, byte_limit
+        # the wall-clock backstop of an import: by default 4x its CPU budget
+        self.import_wall = 4 * import_budget if import_wall is None else import_wall
         self.worker: Worker | None = None
         self.kinds: dict[str, dict[str, str]] = {}  # imported part: {name: function | value}
         self.problems: dict[str, str] = {}  # part: why it cannot be used
@@ -142,6 +81,32 @@ class Submission:
         self._shared: dict[int, tuple[np.ndarray[Any, Any], str]] = {}
         self._forget: list[int] = []  # kept results the grader no longer holds
         self._largest = 0  # the largest dimension of the current request's arrays
+        self._cpu_spent = 0.0  # CPU seconds of the requests answered (every worker of the run)
+        self._cpu_mark: float | None = None  # the worker's CPU when the running request began
+        self._cpu_reported = 0.0  # the worker's own figure, with its last answer
+        self.last_cpu = 0.0  # CPU seconds of the last request that ended (answered or not)
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the run's workers spent on requests so far, the running one
+        included: the clock of time budgets. The grader's own work (its checks, its
+        callbacks, which the worker waits for) and starting a worker are not counted."""
+        mark, worker = self._cpu_mark, self.worker
+        if mark is None or worker is None:
+            return self._cpu_spent
+        return self._cpu_spent + max(0.0, self._worker_cpu(worker) - mark)
+
+    def _worker_cpu(self, worker: Worker) -> float:
+        """The worker's CPU seconds so far, read from outside it (autograder.sandbox.cputime);
+        where the platform cannot, the figure the worker sent with its last answer."""
+        measured = cputime.worker_cpu_seconds(worker.process)
+        return self._cpu_reported if measured is None else measured
+
+    def _settle(self, worker: Worker) -> None:
+        """Charge the request that just ended to cpu_seconds."""
+        if self._cpu_mark is not None:
+            self.last_cpu = max(0.0, self._worker_cpu(worker) - self._cpu_mark)
+            self._cpu_spent += self.last_cpu
+        self._cpu_mark = None
 
     def import_parts(self, names: tuple[str, ...], skipped: str) -> None:
         """Import each of `names` (each within the import budget); the other parts of
@@ -157,12 +122,12 @@ class Submission:
             self.problems[part] = f"{part}.py is missing from the submission ({self.folder})"
             return
         try:
-            with time_limit(self.import_budget):
+            with time_limit(self.import_wall, cpu=self.import_budget, clock=self.cpu_seconds):
                 kinds = self.request({"op": "import", "part": part, "names": list(CONTRACT[part])})
-        except BudgetExceeded:
+        except BudgetExceeded as error:
             self.problems[part] = (
-                f"importing {part}.py took longer than {self.import_budget:g} s: do no work "
-                "at module level (outside functions)"
+                f"importing {part}.py {error.describe()}: do no work at module level "
+                "(outside functions)"
             )
         except WorkerDied as error:
             self.problems[part] = f"importing {part}.py ended the worker process ({error})"
@@ -197,6 +162,7 @@ class Submission:
         header["forget"], self._forget = self._forget, []
         # callbacks may not pass arrays larger than these
         self._largest = max((n for array in arrays for n in array.shape), default=0)
+        self._cpu_mark = self._worker_cpu(worker)
         try:
             worker.send(header, arrays)
             while True:
@@ -204,14 +170,50 @@ class Submission:
                 if "callback" not in answer:
                     break
                 self._call_back(worker, answer, data, substitutes or {})
-        except BaseException:
+        except BaseException as error:
+            if isinstance(error, BudgetExceeded) and header.get("op") == "call":
+                error.progress = self._interrupt(worker)
+            self._settle(worker)
             self.end_worker()
             raise
+        reported = answer.get("cpu")
+        if type(reported) is float and reported >= self._cpu_reported:
+            self._cpu_reported = reported
+        self._settle(worker)
         try:
             return self._value(answer, data, worker)
         except (TypeError, ValueError, KeyError, RecursionError) as problem:
             self.end_worker()
             raise wire.ProtocolError(f"a malformed answer ({type(problem).__name__})") from None
+
+    def _interrupt(self, worker: Worker) -> dict[str, list[float]]:
+        """Interrupt the worker's call (SIGINT, where there are signals) and return what
+        it reports of the call's progress (its lists of numbers, such as a loss
+        history), or nothing when no such answer comes within INTERRUPT_GRACE seconds."""
+        got: list[Any] = []
+
+        def read() -> None:
+            with contextlib.suppress(Exception):
+                got.append(worker.receive(self.byte_limit)[0])
+
+        try:
+            os.kill(worker.pid, signal.SIGINT)
+        except (OSError, AttributeError, ValueError):
+            return {}
+        reader = threading.Thread(target=read, name="interrupted-call", daemon=True)
+        reader.start()
+        reader.join(INTERRUPT_GRACE)  # a reader still waiting ends with the worker's pipe
+        error = got[0].get("error") if got else None
+        if not (isinstance(error, dict) and error.get("kind") == "interrupted"):
+            return {}
+        progress = error.get("progress")
+        if not isinstance(progress, dict):
+            return {}
+        return {
+            str(name): [float(x) for x in numbers if type(x) in (int, float)]
+            for name, numbers in progress.items()
+            if isinstance(numbers, list)
+        }
 
     def _value(
         self, answer: dict[str, Any], data: list[np.ndarray[Any, Any]], worker: Worker
@@ -254,6 +256,7 @@ class Submission:
         """End the worker and everything it started; the next request starts another."""
         self.worker = None
         self._forget = []
+        self._cpu_mark, self._cpu_reported = None, 0.0
         self.sandbox.stop()
 
     def resident_mb(self) -> float:

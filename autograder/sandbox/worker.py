@@ -156,7 +156,9 @@ class Session:
             except wire.Unsendable as error:
                 arrays = []
                 answer = {"error": {"kind": "unsendable", "message": f"it returned {error}"}}
-        wire.send(self.outgoing, {**answer, "output": output}, arrays)
+        # its own CPU seconds: the grader's figure where it cannot read them from outside
+        cpu = time.process_time()
+        wire.send(self.outgoing, {**answer, "output": output, "cpu": cpu}, arrays)
 
     def value(self, node: Any, arrays: list[np.ndarray[Any, Any]]) -> Any:
         return wire.unpack(node, arrays, self.resolve)
@@ -212,6 +214,9 @@ class Session:
             return {"error": {"kind": "memory", "message": f"{name} raised MemoryError"}}
         except BaseException as error:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
             message = f"{name} raised {describe(error, self.folder)}{_read_only_hint(error)}"
+            if isinstance(error, KeyboardInterrupt):  # also the grader's SIGINT past a budget
+                progress = _progress(error, function)
+                return {"error": {"kind": "interrupted", "message": message, "progress": progress}}
             return {"error": {"kind": "exception", "message": message}}
         for arg, old in zip(dicts, before, strict=True):
             if arg.keys() != old.keys() or any(arg[key] is not old[key] for key in old):
@@ -277,6 +282,40 @@ class Session:
 
 
 _MISSING = object()
+PROGRESS_LIMIT = 10_000
+"""Numbers of one list that an interrupted call's progress reports (its last ones)."""
+
+
+def _progress(error: BaseException, function: Callable[..., Any]) -> dict[str, list[float]]:
+    """How far a call got when `error` interrupted it: the lists of numbers (a loss
+    history, per-epoch accuracies) in the variables of `function`'s frame and of the
+    frames it called, at most 8 of them, each as [length, last values...]."""
+    tb, found = error.__traceback__, dict[str, list[float]]()
+    code, inside = getattr(function, "__code__", None), False
+    while tb is not None:
+        inside = inside or tb.tb_frame.f_code is code
+        for name, value in tb.tb_frame.f_locals.items() if inside else ():
+            for label, numbers in _number_lists(name, value):
+                if len(found) < 8:
+                    found.setdefault(label, numbers)
+        tb = tb.tb_next
+    return found
+
+
+def _number_lists(name: str, value: Any) -> list[tuple[str, list[float]]]:
+    """[(label, [length, its last PROGRESS_LIMIT values...])] of a variable that is a list
+    of numbers, or of a dict's lists of numbers (labelled ``name.key``)."""
+    items = value.items() if isinstance(value, dict) else [("", value)]
+    found = []
+    for key, numbers in items:
+        if not (isinstance(numbers, list) and numbers):
+            continue
+        try:
+            last = [float(x) for x in numbers[-PROGRESS_LIMIT:]]
+        except Exception:  # noqa: BLE001 - not numbers
+            continue
+        found.append((f"{name}.{key}" if key else name, [float(len(numbers)), *last]))
+    return found
 
 
 def _read_only_hint(error: BaseException) -> str:

@@ -283,8 +283,9 @@ def test_the_mnist_test_records_the_step_and_budget_its_message_states(
     (test,) = [o for o in result.outcomes if any(r["kind"] == "mnist" for r in o.evidence)]
     (timed,) = [r for r in test.evidence if r["kind"] == "budget"]
     budget = CONFIG.accuracy["linear_svm"].budget
-    assert (timed["step"], timed["budget"]) == ("training", budget)
-    assert f"{timed['seconds']:.1f} s of its {budget:g} s budget" in test.output + test.message
+    assert (timed["step"], timed["budget"]) == ("training and prediction", budget)
+    figures = f"{timed['seconds']:.1f} CPU seconds of its {budget:g} s budget"
+    assert figures in test.output + test.message
 
 
 # -- the figures read well: names, budgets, sharpness -----------------------------------

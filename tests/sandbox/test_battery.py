@@ -28,8 +28,9 @@ from autograder.sandbox import processes
 from autograder.sandbox.cgroup import MemoryCgroup
 from autograder.sandbox.processes import table
 
-SETTINGS = {"budget": 3.0, "import_budget": 2.0}
-"""Short budgets, so that a hang costs seconds; the reference's fast tests fit them."""
+SETTINGS = {"budget": 3.0, "import_budget": 2.0, "wall_margin": 2.0}
+"""Short budgets (CPU seconds, and a wall-clock backstop of 4 x budget + 2 s for code that
+sleeps), so that a hang costs seconds; the reference's fast tests fit them."""
 IGNORED = {
     ".git",
     ".venv",
