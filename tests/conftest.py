@@ -1,10 +1,10 @@
 """Shared test settings: the pytester plugin, the mnist marker, the xdist groups, and the
 fast grades of the reference and of the stubs that several test modules read.
 
-The suite runs on two pytest-xdist workers (pyproject.toml: ``-n 2 --dist loadgroup``):
-a test that shares an expensive module fixture with others, or that must run in file
-order, is put in one group (XDIST_GROUPS), so one worker runs all of them; the session's
-grades of the reference and the stubs are computed once for both workers (shared)."""
+With ``-n 2 --dist loadgroup`` (pytest-xdist, opt-in) a test that shares an expensive
+module fixture with others, or that must run in file order, is put in one group
+(XDIST_GROUPS, FIXTURE_GROUPS), so one worker runs all of them; the session's grades of
+the reference and the stubs are computed once for both workers (shared)."""
 
 from __future__ import annotations
 
