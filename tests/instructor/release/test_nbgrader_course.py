@@ -7,8 +7,8 @@ generate_assignment`` runs in it again (about 5 s). With $MNIST_DIR set (never t
 network), ``nbgrader autograde`` then grades two submissions with AUTOGRADER_FAST=1
 (about 45 s on 2 cores): "reference", the source notebook with its solutions, and
 "stubs", the released notebook as handed out. The scores are read back with nbgrader's
-Gradebook API and compared with what ``python -m autograder grade --fast`` gives the
-reference solutions directly.
+Gradebook API and compared with what ``grade --fast`` gives the reference solutions
+directly (the session's grade of the reference, tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import pytest
 
 from autograder.config import load_config
 from autograder.contract import PARTS
+from autograder.engine.results import Grade
 from autograder.instructor.release import build, handout
 from autograder.instructor.release.nbgrader_course import ASSIGNMENT, NOTEBOOK, nbgrader_tree
 from autograder.instructor.release.stubs import BEGIN
@@ -120,21 +121,10 @@ def scores(autograded: Path) -> dict[str, dict[str, tuple[float, float]]]:
 
 
 @pytest.fixture(scope="module")
-def expected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, float]:
-    """part -> the score of the reference solutions from ``autograder grade --fast``."""
-    folder = tmp_path_factory.mktemp("direct")
-    submission = folder / "assignment"
-    submission.mkdir()
-    for path in (ROOT / "solutions").glob("*.py"):
-        shutil.copy(path, submission / path.name)
-    totals = {}
-    for part in PARTS:
-        results = folder / f"{part}.json"
-        command = [sys.executable, "-m", "autograder", "grade", str(submission), "--part", part]
-        run([*command, "--fast", "--results", str(results)], folder)
-        tests = json.loads(results.read_text(encoding="utf-8"))["tests"]
-        totals[part] = sum(float(test["score"]) for test in tests)
-    return totals
+def expected(reference: Grade) -> dict[str, float]:
+    """part -> the score of the reference solutions from ``grade --fast`` (the session's
+    grade of the reference, tests/conftest.py: what ``grade --part`` gives each part)."""
+    return {part: reference.part_score(part)[0] for part in PARTS}
 
 
 # -- generate_assignment -------------------------------------------------------------------
