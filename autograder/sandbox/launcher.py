@@ -323,13 +323,14 @@ class Sandbox:
                     os.killpg(worker.pid, signal.SIGKILL)
         if self.job is not None:
             self.job.end_all()
-        how = "found in the process table and killed"  # a pid-hopping fork may slip past
-        if self.uid is not None:  # at once: no process of the user can fork past it
-            if self.cgroup is not None:
-                self.cgroup.kill()
-            if reaper.end_user(self.uid):
-                how = f"kill(-1) as user {self.uid} until none was alive"
-        self.about["processes_ended"] = how
+        if worker is not None:
+            how = "found in the process table and killed"  # a pid-hopping fork may slip past
+            if self.uid is not None:  # at once: no process of the user can fork past it
+                if self.cgroup is not None:
+                    self.cgroup.kill()
+                if reaper.end_user(self.uid):
+                    how = f"kill(-1) as user {self.uid} until none was alive"
+            self.about["processes_ended"] = how
         processes.end_all(lambda: self._suspects(worker))
         if worker is not None:
             worker.process.wait()
