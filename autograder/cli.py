@@ -174,9 +174,12 @@ def _run_grade(args: argparse.Namespace) -> int:
     from autograder.engine.grading import grade
     from autograder.feedback import report
     from autograder.sandbox import isolation
+    from autograder.sandbox.reaper import clean_earlier_runs
 
     stop_on_signals()  # a platform's SIGTERM ends the run; the tests graded so far are kept
     start = time.perf_counter()
+    if cleared := clean_earlier_runs():  # a grading killed earlier (SIGKILL) left these
+        print(f"Cleared what killed gradings left: {', '.join(cleared)}", file=sys.stderr)
     if not isolation.current().full_lockdown:
         print(isolation.OFFICIAL_NOTE, file=sys.stderr)
     try:

@@ -37,6 +37,7 @@ FULL_LOCKDOWN = {
     "user": "a user of its own (needs root)",
     "landlock": "Landlock (Linux 5.13+, and a container whose seccomp profile allows it)",
     "memory cgroup": "a memory cgroup (needs root and a writable cgroup filesystem)",
+    "seccomp": "a seccomp filter against sockets (libseccomp, Linux)",
 }
 """Each measure of the full lockdown (Linux as root), by the start of its name in the
 worker's list, and what it needs."""

@@ -7,9 +7,10 @@ and the workers themselves. `Sandbox.start()` gives a Worker: a process that alr
 locked itself down (autograder.sandbox.worker) and answers requests over two pipes.
 
 Nothing survives: `Sandbox.stop()` (and `close()`) kill every process of the worker's
-user (as root), or every descendant of the worker and every orphan the grader inherited
-as a child subreaper (otherwise), including processes that called setsid; finding and
-ending them, and claiming the user, is autograder.sandbox.processes's part.
+user (as root: at once, autograder.sandbox.reaper), or every descendant of the worker and
+every orphan the grader inherited as a child subreaper (otherwise), including processes
+that called setsid; finding and ending them, and claiming the user, is
+autograder.sandbox.processes's part.
 
 What applies depends on the platform (autograder.sandbox.isolation decides): on Linux the
 worker's channel is two extra pipes watched by select; elsewhere it is the worker's
@@ -35,7 +36,7 @@ from typing import IO, Any
 import numpy as np
 
 import autograder
-from autograder.sandbox import isolation, processes, wire
+from autograder.sandbox import isolation, processes, reaper, wire
 from autograder.sandbox.cgroup import MemoryCgroup
 from autograder.sandbox.disk import Watchdog
 from autograder.sandbox.windows_job import JobObject
@@ -185,6 +186,7 @@ class Sandbox:
         self.cgroup = None
         if self.platform.full_lockdown:
             self.cgroup = MemoryCgroup.create(f"autograder-{self.root.name}")
+        reaper.write_owner(self.root, self.uid, self.cgroup)  # cleared if this run is killed
         self.job = JobObject.create(limits.processes) if self.platform.job_object else None
         self.memory_limit(limits.memory_mb)
         self._oom_kills = 0
@@ -222,6 +224,7 @@ class Sandbox:
             "shared": str(self.shared),
             "uid": self.uid,
             "network": False,
+            "cgroup": self.cgroup is not None,  # it caps shared memory (else seccomp refuses it)
             "memory_mb": self.limits.memory_mb,
             "processes": self.limits.processes,
             "file_mb": self.limits.file_mb,
@@ -344,6 +347,14 @@ class Sandbox:
                     os.killpg(worker.pid, signal.SIGKILL)
         if self.job is not None:
             self.job.end_all()
+        if worker is not None:
+            how = "found in the process table and killed"  # a pid-hopping fork may slip past
+            if self.uid is not None:  # at once: no process of the user can fork past it
+                if self.cgroup is not None:
+                    self.cgroup.kill()
+                if reaper.end_user(self.uid):
+                    how = f"kill(-1) as user {self.uid} until none was alive"
+            self.about["processes_ended"] = how
         processes.end_all(lambda: self._suspects(worker))
         if worker is not None:
             worker.process.wait()

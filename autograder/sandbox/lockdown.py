@@ -13,11 +13,13 @@ the setup message autograder.sandbox.launcher sent:
 5. no new privileges (no setuid program gives rights back), SIGKILL if the grader dies;
 6. Landlock (Linux 5.13+): reads only the Python installation and the submission copy,
    writes only the copy, no TCP, no signals or abstract sockets outside itself;
-7. stdout/stderr go to /dev/null (print calls are captured per call by the worker), the
+7. a seccomp filter (autograder.sandbox.seccomp, built before Landlock, loaded after):
+   no sockets, and no shared anonymous memory where no memory cgroup caps it;
+8. stdout/stderr go to /dev/null (print calls are captured per call by the worker), the
    working folder is the copy, and the seeds of `random` and numpy's global generator
    are set.
 
-Steps 2 to 6 apply where autograder.sandbox.isolation says the platform has them (macOS:
+Steps 2 to 7 apply where autograder.sandbox.isolation says the platform has them (macOS:
 the rlimits it honours; Windows: none here, the grader puts the worker in a Job Object).
 
 Standard library (ctypes for Linux's prctl, unshare and Landlock system calls) and numpy
@@ -33,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.sandbox import isolation
+from autograder.sandbox import isolation, seccomp
 from autograder.sandbox.disk import private_disk
 
 PRELOAD = (
@@ -52,6 +54,7 @@ def lockdown(setup: dict[str, Any]) -> list[str]:
         importlib.import_module(name)
     devnull = os.open(os.devnull, os.O_RDWR)
     platform = isolation.current()
+    built = _seccomp(platform, bool(setup.get("cgroup")))  # libseccomp read before Landlock
     if platform.prctl and os.geteuid() == 0 and not setup["network"]:
         if _libc().unshare(0x40000000) == 0:  # CLONE_NEWNET: no interfaces but loopback
             measures.append("network namespace")
@@ -74,6 +77,13 @@ def lockdown(setup: dict[str, Any]) -> list[str]:
     abi = landlock(setup["readable"], setup["writable"]) if platform.landlock else 0
     if abi:
         measures.append(f"landlock v{abi}")
+    if isinstance(built, seccomp.Filter):
+        try:
+            measures.append(built.load())
+        except seccomp.Unavailable as error:
+            built = str(error)
+    if isinstance(built, str):
+        measures.append(f"no seccomp filter: {built}")
     for fd in (0, 1) if setup["debug"] else (0, 1, 2):
         os.dup2(devnull, fd)
     os.chdir(setup["folder"])
@@ -108,6 +118,17 @@ def _limit(setup: dict[str, Any]) -> bool:
         except (ValueError, OSError):
             applied = False
     return applied
+
+
+def _seccomp(platform: isolation.Platform, cgroup: bool) -> seccomp.Filter | str:
+    """The built filter (shared anonymous memory allowed when a cgroup caps it), or why
+    there is none."""
+    if not platform.prctl:
+        return "Linux only"
+    try:
+        return seccomp.prepare(shared_memory=cgroup)
+    except seccomp.Unavailable as error:
+        return str(error)
 
 
 def _libc() -> Any:

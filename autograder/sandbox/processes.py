@@ -36,24 +36,31 @@ class UnsafeLocks(Exception):
 
 
 def claim_user() -> tuple[int, IO[str]]:
-    """A user id no other run on this machine uses (a lock file held for the run)."""
-    import fcntl  # claimed only by root on Linux (isolation.Platform.full_lockdown)
-
+    """A user id no other run on this machine uses (a lock file held for the run;
+    claimed only by root on Linux, isolation.Platform.full_lockdown)."""
     LOCKS.mkdir(mode=0o700, exist_ok=True)
     status = LOCKS.lstat()
     if not stat.S_ISDIR(status.st_mode) or status.st_uid != 0 or status.st_mode & 0o022:
         raise UnsafeLocks(f"{LOCKS} must be a folder of root's that only root can write")
     for uid in UIDS:
-        path = LOCKS / f"{uid}.lock"
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        lock = os.fdopen(descriptor, "r+")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
-            continue
-        return uid, lock
+        lock = lock_user(uid)
+        if lock is not None:
+            return uid, lock
     raise RuntimeError(f"every worker user id {UIDS.start}-{UIDS.stop - 1} is in use")
+
+
+def lock_user(uid: int) -> IO[str] | None:
+    """The lock of user id `uid`, held until closed, or None when a run holds it."""
+    import fcntl
+
+    descriptor = os.open(LOCKS / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    lock = os.fdopen(descriptor, "r+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        return None
+    return lock
 
 
 def table(parent: int | None = None, zombies: bool = False) -> list[Entry]:

@@ -20,6 +20,7 @@ library: never the grading engine, the configuration or the graded tests.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import io
 import os
@@ -213,6 +214,8 @@ class Session:
         except MemoryError:
             return {"error": {"kind": "memory", "message": f"{name} raised MemoryError"}}
         except BaseException as error:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
+            if isinstance(error, OSError) and error.errno == errno.ENOMEM:  # a refused mapping
+                return {"error": {"kind": "memory", "message": f"{name} raised {error}"}}
             message = f"{name} raised {describe(error, self.folder)}{_read_only_hint(error)}"
             if isinstance(error, KeyboardInterrupt):  # also the grader's SIGINT past a budget
                 progress = _progress(error, function)

@@ -30,11 +30,16 @@ class Adversary:
     """The run must end within this many seconds."""
     cgroup: bool = False
     """Only a memory cgroup stops it (as root on Linux): skipped elsewhere."""
+    memory_mb: int = 0
+    """The run's memory limit, when not grading.toml's."""
 
-    def source(self, reference: str) -> str:
-        """The module's source: the reference with the attack appended."""
+    def source(self, reference: str, **values: object) -> str:
+        """The module's source: the reference with the attack appended (`{name}` in the
+        attack replaced by `values[name]`: the battery's listeners)."""
         function = {"warmup": "add_mul", "knn": "compute_distances"}[self.module]
         code = self.code.replace("{root}", str(ROOT)).replace("{function}", function)
+        for name, value in values.items():
+            code = code.replace(f"{{{name}}}", str(value))
         return f"{reference}\n\n_reference = {function}\n\n{code}\n"
 
 
@@ -383,5 +388,77 @@ BATTERY = [
         "warmup",
         FILLS_THE_DISK,
         seconds=60.0,
+    ),
+    # -- isolation gaps of issue 15: each must fail, with or without CAP_SYS_ADMIN ----------
+    Adversary(
+        "hops pids in a chain of forks",
+        "warmup",
+        "import os, time\n"
+        "_hopping = []\n"
+        + wrap(
+            "if not _hopping:  # one chain: each process forks and exits, the child goes on\n"
+            "    _hopping.append(1)\n"
+            "    if os.fork() == 0:\n"
+            "        while True:\n"
+            "            try:\n"
+            "                if os.fork():\n"
+            "                    os._exit(0)\n"
+            "            except OSError:  # the process cap, until the grader reaps\n"
+            "                time.sleep(0.001)"
+        ),
+    ),
+    Adversary(
+        "connects to a UNIX socket outside its sandbox",
+        "warmup",
+        "import socket\n"
+        "try:\n"
+        "    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+        "    client.connect('{unix_socket}')\n"
+        "    client.sendall(b'pwned')\n"
+        "except OSError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise RuntimeError('connected to {unix_socket}')",
+    ),
+    Adversary(
+        "sends UDP to a listener on 127.0.0.1",
+        "warmup",
+        "import socket\n"
+        "try:\n"
+        "    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "    sender.sendto(b'pwned', ('127.0.0.1', {udp_port}))\n"
+        "except OSError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise RuntimeError('sent a datagram to 127.0.0.1')",
+    ),
+    Adversary(
+        "holds 2 GB of shared anonymous memory",
+        "warmup",
+        "import mmap\n"
+        + wrap(
+            "hog = mmap.mmap(-1, 2 * 2**30)  # shared and anonymous: no rlimit counts it\n"
+            "for _ in range(2 * 16):\n"
+            "    hog.write(bytes(2**26))"
+        ),
+        "add_mul",
+        "exceeded its memory limit",
+        memory_mb=256,
+    ),
+    Adversary(
+        "holds 2 GB of System V shared memory",
+        "warmup",
+        "import ctypes\n"
+        + wrap(
+            "libc = ctypes.CDLL(None, use_errno=True)\n"
+            "libc.shmat.restype = ctypes.c_void_p\n"
+            "segment = libc.shmget(0, ctypes.c_size_t(2 * 2**30), 0o1600)  # IPC_CREAT\n"
+            "if segment >= 0:\n"
+            "    address = libc.shmat(segment, None, 0)\n"
+            "    libc.shmctl(segment, 0, None)  # IPC_RMID: gone when the worker is\n"
+            "    ctypes.memset(address, 1, 2 * 2**30)\n"
+            "    raise RuntimeError('held 2 GB of System V shared memory')"
+        ),
+        memory_mb=256,
     ),
 ]

@@ -4,17 +4,22 @@ was. The checkout test runs last (file order)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import importlib.util
 import json
 import os
 import re
+import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -24,7 +29,7 @@ from adversaries import BATTERY, FILLS_THE_DISK, ROOT, Adversary
 from autograder.config import Config, load_config
 from autograder.contract import CONTRACT
 from autograder.engine.grading import grade
-from autograder.sandbox import processes
+from autograder.sandbox import processes, reaper
 from autograder.sandbox.cgroup import MemoryCgroup
 from autograder.sandbox.processes import table
 
@@ -72,11 +77,12 @@ def short_config(tmp_path: Path, **limits: float) -> Config:
     return load_config(path)
 
 
-def submission(tmp_path: Path, adversary: Adversary) -> Path:
+def submission(tmp_path: Path, adversary: Adversary, listeners: Listeners | None = None) -> Path:
     folder = tmp_path / "submission"
     shutil.copytree(ROOT / "solutions", folder)
     module = folder / f"{adversary.module}.py"
-    module.write_text(adversary.source(module.read_text()))
+    values = {} if listeners is None else listeners.values()
+    module.write_text(adversary.source(module.read_text(), **values))
     return folder
 
 
@@ -95,6 +101,52 @@ def claimed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(processes, "claim_user", recording)
     return uids
+
+
+class Listeners:
+    """What a worker must not reach: a UNIX socket any user may connect to, in a folder
+    outside its sandbox (as a system service's), and a UDP socket on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="battery-listeners-"))
+        self.folder.chmod(0o755)
+        self.path = self.folder / "service.sock"
+        self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.unix.bind(str(self.path))
+        self.path.chmod(0o777)
+        self.unix.listen(8)
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        for listener in (self.unix, self.udp):
+            listener.setblocking(False)
+
+    def values(self) -> dict[str, object]:
+        return {"unix_socket": self.path, "udp_port": self.udp.getsockname()[1]}
+
+    def heard(self) -> list[str]:
+        """What reached the listeners: connections and datagrams."""
+        heard = []
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                connection, _ = self.unix.accept()
+                heard.append("a connection to the UNIX socket")
+                connection.close()
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                heard.append(f"a datagram: {self.udp.recv(100)!r}")
+        return heard
+
+    def close(self) -> None:
+        self.unix.close()
+        self.udp.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def listeners() -> Iterator[Listeners]:
+    opened = Listeners()
+    yield opened
+    opened.close()
 
 
 def _uptime_ticks() -> float:
@@ -128,6 +180,20 @@ def workers_left(uids: list[int], since: float) -> list[tuple[int, int, int]]:
     ]
 
 
+def survivors(uids: list[int]) -> list[int]:
+    """The live processes of the worker users `uids`, found for certain (stopped first,
+    so that one hopping pids cannot slip past the scan), then ended; the users a grading
+    elsewhere has claimed since are left out."""
+    found = []
+    for uid in uids:
+        lock = processes.lock_user(uid)
+        if lock is not None:
+            with lock:
+                found += reaper.survivors(uid)
+                reaper.end_user(uid)
+    return found
+
+
 def test_the_battery_holds_at_least_25_submissions() -> None:
     assert len(BATTERY) >= 25
     assert len({adversary.name for adversary in BATTERY}) == len(BATTERY)
@@ -135,14 +201,16 @@ def test_the_battery_holds_at_least_25_submissions() -> None:
 
 @pytest.mark.parametrize("adversary", BATTERY, ids=[a.name for a in BATTERY])
 def test_an_adversary_gets_the_grade_it_must_get(
-    tmp_path: Path, adversary: Adversary, claimed: list[int], since: float
+    tmp_path: Path, adversary: Adversary, claimed: list[int], since: float, listeners: Listeners
 ) -> None:
     if adversary.cgroup and not CGROUPS:
         pytest.skip("no memory cgroup here (root on Linux only)")
     # a lower cap for the cgroup case, so that it is reached well within the budget
-    config = short_config(tmp_path, **({"memory_mb": 256} if adversary.cgroup else {}))
+    memory = adversary.memory_mb or (256 if adversary.cgroup else 0)
+    config = short_config(tmp_path, **({"memory_mb": memory} if memory else {}))
     start = time.monotonic()
-    result = grade(submission(tmp_path, adversary), config, parts=(adversary.module,), fast=True)
+    folder = submission(tmp_path, adversary, listeners)
+    result = grade(folder, config, parts=(adversary.module,), fast=True)
     seconds = time.monotonic() - start
     lost = [o for o in result.outcomes if adversary.lost == "*" or adversary.lost in o.name]
     lost = lost if adversary.lost else []
@@ -157,7 +225,11 @@ def test_an_adversary_gets_the_grade_it_must_get(
     assert all(len(o.output) < 2_200 for o in result.outcomes)
     assert seconds < adversary.seconds
     assert workers_left(claimed, since) == []
+    assert survivors(claimed) == []
     assert result.extra["worker"]["processes_left"] == 0
+    assert listeners.heard() == []
+    if GRADESCOPE_LIKE:  # what Gradescope's container lacks
+        assert not any("network" in m or "cgroup" in m for m in result.extra["worker"]["measures"])
 
 
 def test_a_submission_whose_every_call_hangs_is_graded_within_the_run_budget(
@@ -339,6 +411,111 @@ def test_a_student_who_fills_a_small_disk_costs_the_others_of_the_class_nothing(
     assert len({row["total"] for row in rows.values()}) == 1  # the same code, the same grade
     filler = json.loads((tmp_path / "out" / "students" / "filler" / "results.json").read_text())
     assert any(m.startswith("private disk") for m in filler["extra_data"]["worker"]["measures"])
+
+
+# -- issue 15: a killed grading, and the battery without CAP_SYS_ADMIN ---------------------
+
+GRADESCOPE_LIKE = os.environ.get("AUTOGRADER_BATTERY_GRADESCOPE_LIKE") == "1"
+"""Set by the test below for the battery it runs as root without CAP_SYS_ADMIN, with the
+cgroup filesystem read-only: no network namespace, no memory cgroup (Gradescope's lot)."""
+ISSUE_15 = "hops or UNIX or UDP or shared or System or setsid or killed or conditions"
+"""pytest -k: the attacks that run without CAP_SYS_ADMIN too."""
+KILLED = (
+    "import os, time\n"
+    "if os.fork() == 0:  # a sleeper in a session of its own\n"
+    "    os.setsid()\n"
+    "    time.sleep(600)\n"
+    "    os._exit(0)\n"
+    "time.sleep(600)  # the grader waits on this import when it is killed\n"
+)
+
+
+def run_processes(run: Path) -> list[int]:
+    """The live processes started in run folder `run` (their environment names it)."""
+    marker = f"TMPDIR={run}/".encode()
+    found = []
+    for pid, _, _ in table():
+        with contextlib.suppress(OSError):
+            if marker in Path(f"/proc/{pid}/environ").read_bytes():
+                found.append(pid)
+    return found
+
+
+def test_a_grading_killed_with_sigkill_is_cleared_by_the_next_grade(tmp_path: Path) -> None:
+    config = short_config(tmp_path, import_budget=300.0)
+    folder = tmp_path / "killed"
+    shutil.copytree(ROOT / "solutions", folder)
+    (folder / "warmup.py").write_text((folder / "warmup.py").read_text() + KILLED)
+    command = [sys.executable, "-m", "autograder", "grade", "--part", "warmup", "--fast"]
+    command += ["--config", str(config.path), "--results", str(tmp_path / "results.json")]
+    earlier = set(Path(tempfile.gettempdir()).glob("autograder-run-*"))
+    killed = subprocess.Popen([*command, str(folder)], cwd=ROOT, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # its run folder, worker and sleeper
+        runs = set(Path(tempfile.gettempdir()).glob("autograder-run-*")) - earlier
+        run = next((r for r in runs if (r / "owner.json").exists()), None)
+        if run is not None and len(run_processes(run)) == 2:
+            break
+        time.sleep(0.1)
+    else:
+        killed.kill()
+        pytest.fail("the grading did not reach the submission's import")
+    record = json.loads((run / "owner.json").read_text())
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait()
+    time.sleep(0.5)  # the worker dies with the grader (parent-death signal); the rest stays
+    sleeper = run_processes(run)
+    assert len(sleeper) == 1 and run.exists()
+    cgroup = Path(record["cgroup"][0]) if record["cgroup"] else None
+    assert cgroup is None or cgroup.exists()
+    again = subprocess.run(
+        [*command, str(ROOT / "solutions")], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert f"Cleared what killed gradings left: {run.name}" in again.stderr
+    assert not run.exists()
+    assert run_processes(run) == []
+    assert cgroup is None or not cgroup.exists()
+    with contextlib.suppress(ChildProcessError):  # adopted by this process (a subreaper)
+        os.waitpid(sleeper[0], os.WNOHANG)
+
+
+def test_gradescope_like_conditions_hold_in_the_battery_run_without_cap_sys_admin() -> None:
+    if not GRADESCOPE_LIKE:
+        pytest.skip("only in the battery the next test runs")
+    effective = next(
+        line
+        for line in Path("/proc/self/status").read_text().splitlines()
+        if line.startswith("CapEff:")
+    )
+    assert not int(effective.split()[1], 16) & 1 << 21  # CAP_SYS_ADMIN
+    assert not CGROUPS
+
+
+@pytest.mark.skipif(
+    GRADESCOPE_LIKE or os.geteuid() != 0 or not (shutil.which("capsh") and shutil.which("unshare")),
+    reason="needs root, capsh (libcap2-bin) and unshare; runs once",
+)
+def test_the_isolation_attacks_fail_without_cap_sys_admin_and_a_writable_cgroup_fs() -> None:
+    inner = shlex.join(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k", ISSUE_15]
+    )
+    script = (
+        "set -e; for m in $(findmnt -rn -o TARGET -R /sys/fs/cgroup); do "
+        'mount -o remount,bind,ro "$m"; done; '
+        f"exec capsh --drop=cap_sys_admin -- -c {shlex.quote('exec ' + inner)}"
+    )
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "AUTOGRADER_BATTERY_GRADESCOPE_LIKE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    passed = re.search(r"(\d+) passed", result.stdout)
+    assert passed is not None and int(passed.group(1)) >= 8, result.stdout[-2000:]
 
 
 def test_the_checkout_is_unchanged_by_the_battery() -> None:

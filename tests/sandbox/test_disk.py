@@ -55,7 +55,11 @@ def test_the_watchdog_leaves_a_worker_that_writes_nothing_alone(tmp_path: Path) 
 
 def test_a_worker_without_landlock_or_a_private_disk_is_said_to_lack_them() -> None:
     lacked = missing(["network namespace", "limits", "user 61000", "memory cgroup v2"])
-    assert [line.split(" (")[0] for line in lacked] == ["a private bounded disk", "Landlock"]
+    assert [line.split(" (")[0] for line in lacked] == [
+        "a private bounded disk",
+        "Landlock",
+        "a seccomp filter against sockets",
+    ]
     assert (
         missing(
             [
@@ -65,6 +69,7 @@ def test_a_worker_without_landlock_or_a_private_disk_is_said_to_lack_them() -> N
                 "user 61000",
                 "landlock v7",
                 "memory cgroup v1",
+                "seccomp: no sockets",
             ]
         )
         == []

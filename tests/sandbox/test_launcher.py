@@ -78,12 +78,12 @@ PROBE = textwrap.dedent(
 
 
     def connect(port):
-        with socket.socket() as client:
-            client.settimeout(1)
-            try:
+        try:  # socket() itself is refused (seccomp)
+            with socket.socket() as client:
+                client.settimeout(1)
                 client.connect(("127.0.0.1", port))
-            except OSError as error:
-                return type(error).__name__
+        except OSError as error:
+            return type(error).__name__
         return "connected"
 
 

@@ -17,6 +17,7 @@ WORKER_MODULES = {
     "autograder.sandbox.imports",
     "autograder.sandbox.isolation",
     "autograder.sandbox.lockdown",
+    "autograder.sandbox.seccomp",
     "autograder.sandbox.wire",
     "autograder.sandbox.worker",
 }

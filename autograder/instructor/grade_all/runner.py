@@ -65,6 +65,7 @@ from autograder.instructor.grade_all.students import (
 )
 from autograder.instructor.grade_all.summary import Throughput, status_counts, write_summary
 from autograder.sandbox.assurance import ALLOW_OPTION, UnprotectedGrade, refuse_unprotected
+from autograder.sandbox.reaper import clean_earlier_runs
 
 __all__ = ["Cluster", "exit_code", "grade_all", "main"]
 
@@ -225,6 +226,8 @@ def _run(
     cluster: Cluster | None,
 ) -> int:
     with _locked(out):
+        if cleared := clean_earlier_runs():  # a grading killed earlier (SIGKILL) left these
+            print(f"Cleared what killed gradings left: {', '.join(cleared)}", flush=True)
         pending = [
             s
             for s in students
