@@ -173,7 +173,7 @@ BATTERY = [
         "SIGKILL",
     ),
     Adversary(
-        "hangs at import", "warmup", "while True:\n    pass", "*", "importing warmup.py took"
+        "hangs at import", "warmup", "while True:\n    pass", "*", "importing warmup.py used"
     ),
     Adversary(
         "hangs in a function", "warmup", wrap("while True:\n    pass"), "add_mul", "timed out"
