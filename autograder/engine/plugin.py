@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from autograder.config import Config, TestSpec
 from autograder.contract import ALL_PARTS, PARTS
-from autograder.engine import evidence
+from autograder.engine import counterexample, evidence
 from autograder.engine.evaluate import MnistData
 from autograder.engine.failures import PartialCredit, Unusable, fail
 from autograder.engine.parts import Part, parts_of
@@ -133,7 +133,7 @@ class Grader:
             self._submission.memory_mb = spec.memory_mb
         evidence.take()  # records of the test before belong to it, not to this one
         try:
-            with time_limit(budget):
+            with time_limit(budget), counterexample.printing():
                 return (yield)
         except BudgetExceeded:
             # A plain failure: formatting the traceback of a signal raised inside a
@@ -155,7 +155,7 @@ class Grader:
         report = yield
         if report.when == "call" or (report.when == "setup" and not report.passed):
             spec, points = self._specs[item.nodeid]
-            status, fraction, message = _judge(call)
+            status, fraction, message = _judge(call, item)
             notes = [str(value) for key, value in report.user_properties if key == "note"]
             if status == "passed":  # a passing test's figures, such as its accuracy
                 message = "\n".join(notes)
@@ -284,12 +284,14 @@ def _part(item: pytest.Item) -> str:
     return Path(str(item.path)).parent.name
 
 
-def _judge(call: pytest.CallInfo[None]) -> tuple[str, float, str]:
-    """(status, fraction of the points, message) of a test's call or failed setup."""
+def _judge(call: pytest.CallInfo[None], item: pytest.Item) -> tuple[str, float, str]:
+    """(status, fraction of the points, message) of a test's call or failed setup; the
+    failing input hypothesis found, if any, follows the message (counterexample.py)."""
     if call.excinfo is None:
         return "passed", 1.0, ""
     error = call.excinfo.value
-    notes = "\n".join(getattr(error, "__notes__", []))
+    names = counterexample.arguments(item)
+    notes = counterexample.readable(getattr(error, "__notes__", []), *names)
     if isinstance(error, PartialCredit):
         return "partial" if error.fraction > 0 else "failed", error.fraction, error.message
     if isinstance(error, Unusable):  # no counterexample would help
