@@ -268,8 +268,7 @@ def diagnose(
 
     if matches(a) or not np.all(np.isfinite(a)):
         return None
-    zero = np.zeros_like(a)
-    g = zero if reg_grad is None else np.asarray(reg_grad, dtype=np.float64)
+    g = np.zeros_like(a) if reg_grad is None else np.asarray(reg_grad, dtype=np.float64)
     with_reg = bool(np.any(np.abs(g) > floor))
     N = batch_size or 1
     candidates: dict[Finding, bool] = {
