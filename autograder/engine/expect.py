@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from autograder.engine import evidence
 from autograder.engine.failures import fail
-from autograder.engine.gradcheck import GradientCheck
+from autograder.engine.gradcheck import Finding, GradientCheck
 
 __all__ = ["array", "close", "fail", "gradient", "kind_of", "scalar"]
 
@@ -26,7 +26,9 @@ def array(value: Any, what: str, shape: tuple[int, ...], *, kind: str = "f") -> 
     if not isinstance(value, np.ndarray):
         fail(f"{what} returned {kind_of(value)}; expected a numpy array of shape {shape}")
     if value.shape != shape:
-        fail(f"{what} returned an array of shape {value.shape}; expected {shape}")
+        transposed = len(shape) == 2 and value.shape == shape[::-1]
+        hint = ": it is the transposed shape (a .T missing, or one too many?)" * transposed
+        fail(f"{what} returned an array of shape {value.shape}; expected {shape}{hint}")
     kinds = {"f": "f", "i": "iu"}[kind]
     if value.dtype.kind not in kinds:
         wanted = {"f": "floating point (float64)", "i": "integer (int64)"}[kind]
@@ -76,9 +78,49 @@ def kind_of(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+FINDINGS: dict[Finding, str] = {
+    "sign_flipped": "{d} is exactly minus the numeric gradient: a sign is flipped",
+    "transposed": "{d} is the transpose of the numeric gradient: a .T is missing or extra",
+    "reg_gradient_halved": (
+        "{d} = numeric - reg * {p}: the regularisation term of the gradient is half what it "
+        "should be; the derivative of reg * sum({p}**2) is 2 * reg * {p}, not reg * {p}"
+    ),
+    "reg_loss_halved": (
+        "{d} = numeric + reg * {p}: the gradient's 2 * reg * {p} is twice the derivative of "
+        "the loss's penalty; is the penalty 0.5 * reg * sum({p}**2)? It is "
+        "reg * sum({p}**2), with no factor 0.5"
+    ),
+    "reg_gradient_missing": (
+        "{d} = numeric - 2 * reg * {p}: the gradient of the penalty reg * sum({p}**2) "
+        "is missing from {d}"
+    ),
+    "reg_missing_from_loss": (
+        "{d} = numeric + 2 * reg * {p}: the gradient has the penalty's term but the loss "
+        "has no penalty; add reg * sum({p}**2) to the loss"
+    ),
+    "divided_by_n_twice": (
+        "{d} (any regularisation term aside) is the numeric gradient divided by N, the "
+        "number of examples: 1/N is applied twice (was the gradient coming in, such as "
+        "dscores, already divided by N?) or where the loss is not a mean"
+    ),
+    "not_divided_by_n": (
+        "{d} (any regularisation term aside) is N times the numeric gradient, N the number "
+        "of examples: the 1/N of the mean over the examples is missing"
+    ),
+    "loss_piecewise_constant": (
+        "every numeric derivative is exactly 0 where the loss should change: the loss is "
+        "piecewise constant. Is it rounded, or computed with integer division (//)? Fix "
+        "the loss first: {d} is compared with the loss's changes, which are 0 here"
+    ),
+}
+"""What each pattern `gradcheck.diagnose` finds means, for a gradient d<p> of a
+parameter p."""
+
+
 def gradient(check: GradientCheck, tolerance: float) -> None:
     """Fail unless the gradient check passed, naming the parameter, the largest relative
-    error, where it is, and the analytic and numeric values there."""
+    error, where it is, the analytic and numeric values there and, on a second line, the
+    exact pattern of the error when the check found one."""
     parameter = check.name.rsplit(": ", 1)[-1]  # "dW" of "linear_loss(...): dW"
     evidence.record(
         "gradient", parameter=parameter, name=check.name, error=check.max_error, tolerance=tolerance
@@ -86,7 +128,10 @@ def gradient(check: GradientCheck, tolerance: float) -> None:
     if check.passed(tolerance):
         return
     where = f"at index {check.worst_index}" if check.worst_index else "along a random direction"
+    finding = ""
+    if check.finding is not None:
+        finding = "\n" + FINDINGS[check.finding].format(d=parameter, p=parameter.removeprefix("d"))
     fail(
         f"{check.name}: largest relative error {check.max_error:.2e} {where}: analytic "
-        f"{check.analytic:.6g}, numeric {check.numeric:.6g} (tolerance {tolerance:.0e})"
+        f"{check.analytic:.6g}, numeric {check.numeric:.6g} (tolerance {tolerance:.0e})" + finding
     )

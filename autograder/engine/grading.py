@@ -47,9 +47,11 @@ def grade(
     fast: bool = False,
     junit: Path | None = None,
     data: Path | None = None,
+    select: str | None = None,
 ) -> Grade:
     """Grade the submission folder; raises UserError when it is not a folder, GraderError
-    when pytest could not run the graded tests."""
+    when pytest could not run the graded tests. `select` is a pytest ``-k`` expression
+    that keeps only the matching tests (for the grader's own tests)."""
     if not submission.is_dir():
         raise UserError(f"{submission}: no such folder (a submission is a folder of .py files)")
     start = time.perf_counter()
@@ -70,6 +72,8 @@ def grade(
     ]
     if junit is not None:
         args.append(f"--junitxml={junit}")
+    if select is not None:
+        args += ["-k", select]
     log = io.StringIO()
     with (
         contextlib.redirect_stdout(log),

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from autograder.config import Config, TestSpec
 from autograder.contract import ALL_PARTS, PARTS
-from autograder.engine import evidence, slowness
+from autograder.engine import counterexample, evidence, slowness
 from autograder.engine.evaluate import MnistData
 from autograder.engine.failures import PartialCredit, Unusable, fail
 from autograder.engine.parts import Part, parts_of
@@ -140,7 +140,7 @@ class Grader:
         clock = submission.cpu_seconds if submission is not None else _no_cpu
         cpu_start = clock()
         try:
-            with time_limit(wall, cpu=spec.budget, clock=clock):
+            with time_limit(wall, cpu=spec.budget, clock=clock), counterexample.printing():
                 return (yield)
         except BudgetExceeded as error:
             # A plain failure: formatting the traceback of a signal raised inside a
@@ -163,7 +163,7 @@ class Grader:
         report = yield
         if report.when == "call" or (report.when == "setup" and not report.passed):
             spec, points = self._specs[item.nodeid]
-            status, fraction, message = _judge(call)
+            status, fraction, message = _judge(call, item)
             notes = [str(value) for key, value in report.user_properties if key == "note"]
             if status == "passed":  # a passing test's figures, such as its accuracy
                 message = "\n".join(notes)
@@ -303,12 +303,14 @@ def _part(item: pytest.Item) -> str:
     return Path(str(item.path)).parent.name
 
 
-def _judge(call: pytest.CallInfo[None]) -> tuple[str, float, str]:
-    """(status, fraction of the points, message) of a test's call or failed setup."""
+def _judge(call: pytest.CallInfo[None], item: pytest.Item) -> tuple[str, float, str]:
+    """(status, fraction of the points, message) of a test's call or failed setup; the
+    failing input hypothesis found, if any, follows the message (counterexample.py)."""
     if call.excinfo is None:
         return "passed", 1.0, ""
     error = call.excinfo.value
-    notes = "\n".join(getattr(error, "__notes__", []))
+    names = counterexample.arguments(item)
+    notes = counterexample.readable(getattr(error, "__notes__", []), *names)
     if isinstance(error, PartialCredit):
         return "partial" if error.fraction > 0 else "failed", error.fraction, error.message
     if isinstance(error, Unusable):  # no counterexample would help

@@ -252,5 +252,16 @@ BUGS: tuple[Bug, ...] = (
         "        dwindow += dout * (views[k] == np.max(np.stack(views), axis=0))\n"),
     Bug("max_pool_backward_to_the_corner", "conv", "dout always to the window's top-left",
         "        dwindow += dout * (winner == k)\n", "        dwindow += dout * (k == 0)\n"),
+    # --- gradients off by an exact pattern, which the gradient tests' messages name -------
+    Bug("sigmoid_derivative_sign_flipped", "warmup", "d sigmoid / ds = (f - 1) f: sign flipped",
+        "    ds = (1.0 - f) * f\n", "    ds = (f - 1.0) * f\n"),
+    Bug("matmul_dw_transposed", "warmup", "dw = dout.T @ x, the transpose of x.T @ dout",
+        "    dw = x.T @ dout\n", "    dw = dout.T @ x\n"),
+    Bug("svm_loss_floor_division", "linear_svm", "the mean taken with //: a step function",
+        "    loss = np.sum(margins) / num_examples\n",
+        "    loss = np.sum(margins) // num_examples\n"),
+    Bug("nn_half_reg_in_loss", "neural_net", "0.5 * reg in the loss, 2 reg W in the gradient",
+        "    total = data_loss + reg * (np.sum(W1**2) + np.sum(W2**2))\n",
+        "    total = data_loss + 0.5 * reg * (np.sum(W1**2) + np.sum(W2**2))\n"),
 )
 # fmt: on

@@ -9,6 +9,7 @@ import pytest
 from autograder.engine.gradcheck import (
     GradientCheck,
     check_gradient,
+    diagnose,
     numeric_gradient,
     partial_derivative,
     relative_error,
@@ -159,3 +160,72 @@ def test_gradient_check_is_frozen() -> None:
     result = GradientCheck("g", 0.0, (0,), 1.0, 1.0)
     with pytest.raises(AttributeError):
         result.max_error = 1.0  # type: ignore[misc]
+
+
+# --- diagnose: the exact pattern of a wrong gradient ---------------------------------------
+
+RNG = np.random.default_rng(7)
+NUMERIC = RNG.standard_normal((4, 4))
+W = RNG.standard_normal((4, 4))
+REG_GRAD = 2 * 0.3 * W  # of the penalty 0.3 * sum(W**2)
+
+
+@pytest.mark.parametrize(
+    ("analytic", "finding"),
+    [
+        (-NUMERIC, "sign_flipped"),
+        (NUMERIC.T, "transposed"),
+        (NUMERIC - REG_GRAD / 2, "reg_gradient_halved"),
+        (NUMERIC + REG_GRAD / 2, "reg_loss_halved"),
+        (NUMERIC - REG_GRAD, "reg_gradient_missing"),
+        (NUMERIC + REG_GRAD, "reg_missing_from_loss"),
+        ((NUMERIC - REG_GRAD) / 5 + REG_GRAD, "divided_by_n_twice"),
+        ((NUMERIC - REG_GRAD) * 5 + REG_GRAD, "not_divided_by_n"),
+    ],
+)
+def test_diagnose_names_each_exact_pattern(analytic: np.ndarray, finding: str) -> None:
+    assert diagnose(analytic, NUMERIC, reg_grad=REG_GRAD, batch_size=5) == finding
+
+
+def test_diagnose_finds_nothing_in_a_right_or_an_unrelated_gradient() -> None:
+    assert diagnose(NUMERIC * (1 + 1e-9), NUMERIC, reg_grad=REG_GRAD, batch_size=5) is None
+    assert diagnose(W, NUMERIC, reg_grad=REG_GRAD, batch_size=5) is None
+    assert diagnose(NUMERIC * 1.01, NUMERIC) is None  # off by 1%: no exact pattern
+
+
+def test_diagnose_needs_what_each_pattern_is_relative_to() -> None:
+    # Without reg_grad or batch_size, the reg and 1/N patterns cannot be told
+    assert diagnose(NUMERIC - REG_GRAD / 2, NUMERIC) is None
+    assert diagnose(NUMERIC / 5, NUMERIC) is None
+    assert diagnose(NUMERIC / 5, NUMERIC, batch_size=1) is None
+
+
+def test_diagnose_stays_silent_when_two_patterns_fit() -> None:
+    antisymmetric = NUMERIC - NUMERIC.T  # its transpose is also minus itself
+    assert diagnose(antisymmetric.T, antisymmetric) is None
+
+
+def test_diagnose_blames_a_flat_loss_only_when_the_true_gradient_is_not_zero() -> None:
+    zeros = np.zeros((4, 4))
+    assert diagnose(W, zeros, expected=W) == "loss_piecewise_constant"
+    assert diagnose(W, zeros) is None  # a true gradient of 0 with a wrong analytic one
+    assert diagnose(W, zeros, expected=zeros) is None
+
+
+def test_check_gradient_diagnoses_a_piecewise_constant_loss() -> None:
+    x = np.array([[0.3, 1.2], [2.5, 0.4]])
+    check = check_gradient("dx", lambda v: float(np.floor(np.sum(v))), x, np.ones((2, 2)))
+    assert check.numeric == 0.0 and not check.passed(1e-5)
+    assert check.finding is None  # the true gradient was not given
+    with_expected = check_gradient(
+        "dx", lambda v: float(np.floor(np.sum(v))), x, np.ones((2, 2)), expected=np.ones((2, 2))
+    )
+    assert with_expected.finding == "loss_piecewise_constant"
+
+
+def test_check_gradient_diagnoses_on_sampled_coordinates_too() -> None:
+    x = np.random.default_rng(3).standard_normal((5, 6))
+    sample = [(0, 1), (2, 3), (4, 5)]
+    check = check_gradient("dx", sum_of_squares, x, -2 * x, coordinates=sample)
+    assert check.finding == "sign_flipped"
+    assert check_gradient("dx", sum_of_squares, x, 2 * x, coordinates=sample).finding is None

@@ -148,7 +148,37 @@ def test_small(n):
 """
     _, outcomes = run(pytester, module, "small = { points = 1 }", 1)
     assert outcomes[0].message.startswith("10 is too big")
-    assert "test_small(" in outcomes[0].message and "n=10" in outcomes[0].message
+    assert outcomes[0].message.splitlines()[-2:] == [
+        "Failing input (the simplest hypothesis found):",
+        "  n=10",
+    ]
+
+
+def test_a_counterexample_names_its_draws_and_cuts_its_arrays(pytester: pytest.Pytester) -> None:
+    module = """
+import numpy as np
+from hypothesis import given, strategies as st
+from hypothesis.extra.numpy import arrays
+from autograder.engine.failures import fail
+@given(data=st.data(), n=st.integers(1, 30))
+def test_rows(warmup, data, n):
+    X = data.draw(arrays(np.float64, (n, 12), elements=st.floats(-5, 5)), label="X")
+    k = data.draw(st.integers(0, 3))
+    if n >= 11:
+        fail("too many rows")
+"""
+    _, outcomes = run(pytester, module, "rows = { points = 1 }", 1)
+    message = outcomes[0].message
+    assert "Draw" not in message and "data(" not in message and "warmup" not in message
+    lines = message.splitlines()
+    assert lines[:4] == [
+        "too many rows",
+        "Failing input (the simplest hypothesis found):",
+        "  n=11",
+        "  X=float64 array of shape (11, 12):",
+    ]
+    assert lines[4].startswith("    [[0. 0. 0. ... 0. 0. 0.]") and lines[-1] == "  value drawn 2=0"
+    assert len(lines) == 4 + 7 + 1  # 3 rows, "...", 3 rows
 
 
 def test_printed_output_is_kept_and_cut(pytester: pytest.Pytester) -> None:

@@ -100,7 +100,8 @@ def test_distances_are_euclidean_with_the_square_root(knn: Part) -> None:
 def test_distances_have_shape_n_test_by_n_train_and_dtype_float64(
     knn: Part, data: st.DataObject, N_train: int, N_test: int, D: int
 ) -> None:
-    X_train, X_test = data.draw(arrays(N_train, D)), data.draw(arrays(N_test, D))
+    X_train = data.draw(arrays(N_train, D), label="X_train")
+    X_test = data.draw(arrays(N_test, D), label="X_test")
     what = f"compute_distances(X_train of shape {X_train.shape}, X_test of shape {X_test.shape})"
     dists = knn.compute_distances(X_train, X_test)
     if problem := transposed(dists, N_test, N_train):
@@ -118,7 +119,8 @@ def test_distances_have_shape_n_test_by_n_train_and_dtype_float64(
 def test_distances_are_never_negative(
     knn: Part, data: st.DataObject, N_train: int, N_test: int, D: int
 ) -> None:
-    X_train, X_test = data.draw(arrays(N_train, D)), data.draw(arrays(N_test, D))
+    X_train = data.draw(arrays(N_train, D), label="X_train")
+    X_test = data.draw(arrays(N_test, D), label="X_test")
     dists = distances(knn, X_train, X_test, values_only=True)
     if np.any(dists < 0):
         i, j = np.argwhere(dists < 0)[0]
@@ -141,7 +143,7 @@ def test_distances_are_zero_between_identical_rows(knn: Part, X: Array) -> None:
 def test_distances_are_symmetric(
     knn: Part, data: st.DataObject, N_train: int, N_test: int, D: int
 ) -> None:
-    A, B = data.draw(arrays(N_train, D)), data.draw(arrays(N_test, D))
+    A, B = data.draw(arrays(N_train, D), label="A"), data.draw(arrays(N_test, D), label="B")
     expect.close(
         distances(knn, A, B, values_only=True),
         distances(knn, B, A, values_only=True).T,
@@ -154,7 +156,7 @@ def test_distances_are_symmetric(
 def test_distances_satisfy_the_triangle_inequality(
     knn: Part, data: st.DataObject, N: int, D: int
 ) -> None:
-    X = data.draw(arrays(N, D))
+    X = data.draw(arrays(N, D), label="X")
     d = distances(knn, X, X, values_only=True)
     # excess[i, j, k] = d(i, k) - (d(i, j) + d(j, k)), never above 0 for a metric
     excess = d[:, None, :] - d[:, :, None] - d[None, :, :]

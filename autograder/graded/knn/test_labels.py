@@ -137,9 +137,9 @@ def test_predictions_do_not_depend_on_the_order_of_the_training_set(
     knn: Part, data: st.DataObject, N_test: int, N_train: int, k: int
 ) -> None:
     k = min(k, N_train)
-    dists = data.draw(arrays(N_test, N_train, elements=st.floats(0.0, 10.0)))
-    y_train = data.draw(hnp.arrays(np.int64, N_train, elements=st.integers(0, 3)))
-    order = np.array(data.draw(st.permutations(range(N_train))), dtype=np.int64)
+    dists = data.draw(arrays(N_test, N_train, elements=st.floats(0.0, 10.0)), label="dists")
+    y_train = data.draw(hnp.arrays(np.int64, N_train, elements=st.integers(0, 3)), label="y_train")
+    order = np.array(data.draw(st.permutations(range(N_train)), label="order"), dtype=np.int64)
     before = predict(knn, dists, y_train, k)
     after = predict(knn, dists[:, order], y_train[order], k)
     # Compare the rows whose k nearest are clear (no equal distances at the k-th place)
@@ -166,8 +166,8 @@ def test_predicted_labels_have_shape_n_test_and_an_integer_dtype(
     knn: Part, data: st.DataObject, N_test: int, N_train: int, k: int
 ) -> None:
     k = min(k, N_train)
-    dists = data.draw(arrays(N_test, N_train, elements=st.floats(0.0, 10.0)))
-    y_train = data.draw(hnp.arrays(np.int64, N_train, elements=st.integers(0, 9)))
+    dists = data.draw(arrays(N_test, N_train, elements=st.floats(0.0, 10.0)), label="dists")
+    y_train = data.draw(hnp.arrays(np.int64, N_train, elements=st.integers(0, 9)), label="y_train")
     what = f"predict_labels(dists of shape {dists.shape}, y_train, k={k})"
     y_pred = knn.predict_labels(dists, y_train, k=k)
     if problem := wrong_axis(y_pred, dists):

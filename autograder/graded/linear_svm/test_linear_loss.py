@@ -46,6 +46,7 @@ def test_linear_loss_gradients_match_centred_differences(
     W, b, X, y = problem
     assume(away_from_kinks(margins(X @ W + b, y), GAP))
     settings = gradient_check
+    _, dW_expected, db_expected = reference.linear_loss(W, b, X, y, reg)
     with linear_svm.substitute(svm_loss=reference.svm_loss):
         _, dW, db = call_linear_loss(linear_svm, W, b, X, y, reg)
         checks = [
@@ -56,6 +57,9 @@ def test_linear_loss_gradients_match_centred_differences(
                 dW,
                 h=settings.step,
                 floor=settings.floor,
+                reg_grad=2.0 * reg * W,
+                batch_size=len(X),
+                expected=dW_expected,
             ),
             check_gradient(
                 f"{linear_call(W, b, X, reg)}: db",
@@ -64,6 +68,8 @@ def test_linear_loss_gradients_match_centred_differences(
                 db,
                 h=settings.step,
                 floor=settings.floor,
+                batch_size=len(X),
+                expected=db_expected,
             ),
         ]
     for check in checks:

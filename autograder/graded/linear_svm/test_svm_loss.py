@@ -107,6 +107,8 @@ def test_svm_loss_dscores_match_centred_differences(
         dscores,
         h=settings.step,
         floor=settings.floor,
+        batch_size=len(y),
+        expected=reference.svm_loss(scores, y, 1.0 if delta is None else delta)[1],
     )
     expect.gradient(check, settings.tolerance)
 

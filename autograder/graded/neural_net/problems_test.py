@@ -8,6 +8,8 @@ module): the graded tests draw the same inputs as when this data sat in their fi
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -23,11 +25,10 @@ class Problem:
         self.params, self.X, self.y = params, X, y
         (self.D, self.H), self.C = params["W1"].shape, params["W2"].shape[1]
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # one array after the other, its lines indented
         shown = {**self.params, "X": self.X, "y": self.y}
-        return (
-            "Problem(" + ", ".join(f"{k}={np.asarray(v).tolist()}" for k, v in shown.items()) + ")"
-        )
+        lines = ",\n".join(f"{k}={np.asarray(v)!r}" for k, v in shown.items())
+        return "Problem(\n" + textwrap.indent(lines, "  ") + ")"
 
 
 def random_problem(

@@ -65,6 +65,7 @@ def check_loss_gradients(
     """Numeric checks of the four gradients: every coordinate, or (sampled) a sample of
     coordinates plus random directions."""
     _, grads = call_loss(neural_net, p, reg, activation)
+    expected = reference.net_loss(p.params, p.X, p.y, reg, activation)[1]
     label = "neural_net.loss" + describe(p, reg=reg, activation=activation)
     h, floor = settings.step, settings.floor
     checks: list[GradientCheck] = []
@@ -81,7 +82,18 @@ def check_loss_gradients(
             flat = rng.choice(x.size, min(settings.sampled_coordinates, x.size), replace=False)
             coordinates = [tuple(int(i) for i in np.unravel_index(j, x.shape)) for j in flat]
         checks.append(
-            check_gradient(name, f, x, analytic, h=h, floor=floor, coordinates=coordinates)
+            check_gradient(
+                name,
+                f,
+                x,
+                analytic,
+                h=h,
+                floor=floor,
+                coordinates=coordinates,
+                reg_grad=2.0 * reg * x if key.startswith("W") else None,  # of reg * sum(W**2)
+                batch_size=len(p.X),
+                expected=expected[key],
+            )
         )
         for _ in range(settings.directions if sampled else 0):
             v = rng.standard_normal(x.shape)

@@ -39,16 +39,28 @@ def test_linear_loss_gradients_match_centred_differences(
     W, b, X, y = problem
     settings = gradient_check
     what = f"linear_loss(W {W.shape}, b {b.shape}, X {X.shape}, y, reg={reg:g})"
+    _, dW_expected, db_expected = reference.softmax_linear_loss(W, b, X, y, reg)
     with softmax.substitute(softmax_loss=reference.softmax_loss):
         _, dW, db = call_linear_loss(softmax, W, b, X, y, reg)
-        for name, value, grad in (("W", W, dW), ("b", b, db)):
+        for name, value, grad, expected, reg_grad in (
+            ("W", W, dW, dW_expected, 2.0 * reg * W),
+            ("b", b, db, db_expected, None),
+        ):
 
             def loss_at(v: Array, name: str = name) -> float:
                 args = (v, b) if name == "W" else (W, v)
                 return call_linear_loss(softmax, *args, X, y, reg)[0]
 
             check = check_gradient(
-                f"{what}: d{name}", loss_at, value, grad, h=settings.step, floor=settings.floor
+                f"{what}: d{name}",
+                loss_at,
+                value,
+                grad,
+                h=settings.step,
+                floor=settings.floor,
+                reg_grad=reg_grad,
+                batch_size=len(X),
+                expected=expected,
             )
             expect.gradient(check, settings.tolerance)
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from autograder.engine import expect
 from autograder.engine.gradcheck import check_gradient
 from autograder.engine.parts import Part
+from autograder.graded import reference
 from autograder.graded.linear_svm.calls import show
 from autograder.graded.linear_svm.problems_test import CheckSettings, labels
 from autograder.graded.softmax.calls import call_softmax, call_softmax_loss, loss_call
@@ -88,6 +89,8 @@ def test_softmax_loss_dscores_match_centred_differences(
         dscores,
         h=settings.step,
         floor=settings.floor,
+        batch_size=len(y),
+        expected=reference.softmax_loss(scores, y)[1],
     )
     expect.gradient(check, settings.tolerance)
 
