@@ -18,6 +18,8 @@ from adversaries import BATTERY, ROOT, Adversary
 from autograder.config import Config, load_config
 from autograder.contract import CONTRACT
 from autograder.engine.grading import grade
+from autograder.feedback import report
+from autograder.feedback.page import write_feedback
 from autograder.sandbox import processes
 from autograder.sandbox.cgroup import MemoryCgroup
 from autograder.sandbox.processes import table
@@ -169,6 +171,39 @@ def test_a_submission_whose_every_call_hangs_is_graded_within_the_run_budget(
     assert time.monotonic() - start < 15.0 + 5.0
     assert result.score == 0
     assert any("run's time budget of 15 s ran out" in o.message for o in result.outcomes)
+    assert workers_left(claimed, since) == []
+
+
+RECORDER = next(a for a in BATTERY if a.name == "records every call's inputs and prints them later")
+
+
+def test_nothing_a_hidden_test_passes_reaches_what_students_see(
+    tmp_path: Path, claimed: list[int], since: float
+) -> None:
+    # The recorder prints the inputs of earlier calls at every call: each visible test
+    # must show what it shows when no hidden test runs at all (as in `check`), in its
+    # output, results.json and the feedback page.
+    config, folder = short_config(tmp_path), submission(tmp_path, RECORDER)
+    full = grade(folder, config, parts=("warmup",), fast=True)
+    alone = grade(folder, config, parts=("warmup",), fast=True, visible_only=True)
+    shown = {o.spec.key: o.output for o in full.outcomes if o.spec.visible}
+    assert shown == {o.spec.key: o.output for o in alone.outcomes}
+    seen_alone = {line for output in shown.values() for line in output.splitlines()}
+    hidden = {
+        line
+        for o in full.outcomes
+        if not o.spec.visible
+        for line in o.output.splitlines()
+        if line.startswith("seen: ") and line not in seen_alone
+    }
+    assert hidden, "the recorder printed no input of a hidden test: the test shows nothing"
+    results = report.gradescope(full)
+    texts = [results["output"]] + [
+        t["output"] for t in results["tests"] if t["visibility"] == "visible"
+    ]
+    page = write_feedback(full, tmp_path / "feedback")
+    texts += [page.read_text(), (page.parent / "feedback.md").read_text()]
+    assert not [line for line in hidden for text in texts if line.removeprefix("seen: ") in text]
     assert workers_left(claimed, since) == []
 
 
