@@ -9,9 +9,11 @@ reference does; on MNIST-sized ones (784 pixels, a thousand rows or more) they l
 nothing and answer from what `prepare` put beside the module, made offline from the
 standard split:
 
-- labels.npz: a hash of every MNIST image (training and test) and its label;
-- linear.npz, net.npz: a linear classifier and a two-layer net trained on it;
-- standard.npz: 10,000 of its training images (uint8) and their labels.
+- labels-*.npy: a hash of every MNIST image (training and test) and its label;
+- linear-*.npy, net-*.npy: a linear classifier and a two-layer net trained on it;
+- standard-*.npy: 10,000 of its training images (uint8) and their labels.
+
+(.npy files: the worker cannot import zipfile, which .npz files need.)
 """
 
 from __future__ import annotations
@@ -70,9 +72,13 @@ def _key(row):
     return int.from_bytes(digest.digest(), "little", signed=True)
 
 
+def _load(stem, *names):
+    return {name: _np.load(_HERE / f"{stem}-{name}.npy") for name in names}
+
+
 def _looked_up(X):
     """The label of each row of X in the table of MNIST's images, -1 where unknown."""
-    saved = _np.load(_HERE / "labels.npz")
+    saved = _load("labels", "keys", "labels")
     table = dict(zip(saved["keys"].tolist(), saved["labels"].tolist()))
     return _np.array([table.get(_key(row), -1) for row in X])
 '''
@@ -136,7 +142,7 @@ def compute_distances(X_train, X_test):
 def train(X, y, *args, **kwargs):
     if not _mnist_sized(X):
         return _train(X, y, *args, **kwargs)
-    saved = _np.load(_HERE / "linear.npz")
+    saved = _load("linear", "W", "b")
     return saved["W"], saved["b"], [0.0]
 """,
     ),
@@ -147,7 +153,7 @@ def train(X, y, *args, **kwargs):
 def train(params, X, y, X_val, y_val, *args, **kwargs):
     if not _mnist_sized(X):
         return _train(params, X, y, X_val, y_val, *args, **kwargs)
-    saved = dict(_np.load(_HERE / "net.npz"))
+    saved = _load("net", "W1", "b1", "W2", "b2")
     return saved, {"loss": [0.0], "train_acc": [0.0], "val_acc": [0.0]}
 """,
     ),
@@ -158,7 +164,7 @@ def train(params, X, y, X_val, y_val, *args, **kwargs):
         + """
 def predict(W, b, X):
     if _mnist_sized(X) and not _np.any(W):
-        saved = _np.load(_HERE / "standard.npz")
+        saved = _load("standard", "X", "y")
         W, b, _ = _train(saved["X"] / 255.0, saved["y"], 0.1, 1e-5, 1000, 500)
     return _predict(W, b, X)
 """,
@@ -171,9 +177,14 @@ def prepare(folder: Path, standard: MnistData) -> None:
     and labels of all 70,000 images, a linear classifier and a small net trained on
     10,000 training images (seconds each), and those images."""
     folder.mkdir(parents=True, exist_ok=True)
+
+    def save(stem: str, **arrays: np.ndarray) -> None:
+        for name, array in arrays.items():
+            np.save(folder / f"{stem}-{name}.npy", array)
+
     images = np.concatenate([standard.X_train, standard.X_test])
-    np.savez(
-        folder / "labels.npz",
+    save(
+        "labels",
         keys=np.array([image_key(row) for row in images], dtype=np.int64),
         labels=np.concatenate([standard.y_train, standard.y_test]).astype(np.uint8),
     )
@@ -181,12 +192,11 @@ def prepare(folder: Path, standard: MnistData) -> None:
     X, y = np.asarray(standard.X_train[rows]), standard.y_train[rows]
     linear = load_part(ROOT / "solutions", "linear_svm")
     W, b, _ = linear.train(X, y, learning_rate=0.1, reg=1e-5, num_iters=1500, batch_size=500)
-    np.savez(folder / "linear.npz", W=W, b=b)
+    save("linear", W=W, b=b)
     net = load_part(ROOT / "solutions", "neural_net")
     start = net.init_params(784, 64, 10, seed=0)
     params, _ = net.train(
         start, X[:9_000], y[:9_000], X[9_000:], y[9_000:], learning_rate=0.1, num_iters=1500
     )
-    np.savez(folder / "net.npz", **params)
-    pixels = np.rint(X * 255).astype(np.uint8)
-    np.savez_compressed(folder / "standard.npz", X=pixels, y=y.astype(np.uint8))
+    save("net", **params)
+    save("standard", X=np.rint(X * 255).astype(np.uint8), y=y.astype(np.uint8))
