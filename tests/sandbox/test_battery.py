@@ -177,9 +177,7 @@ def test_a_submission_whose_every_call_hangs_is_graded_within_the_run_budget(
 RECORDER = next(a for a in BATTERY if a.name == "records every call's inputs and prints them later")
 
 
-def test_nothing_a_hidden_test_passes_reaches_what_students_see(
-    tmp_path: Path, claimed: list[int], since: float
-) -> None:
+def test_nothing_a_hidden_test_passes_reaches_what_students_see(tmp_path: Path) -> None:
     # The recorder prints the inputs of earlier calls at every call: each visible test
     # must show what it shows when no hidden test runs at all (as in `check`), in its
     # output, results.json and the feedback page.
@@ -204,7 +202,6 @@ def test_nothing_a_hidden_test_passes_reaches_what_students_see(
     page = write_feedback(full, tmp_path / "feedback")
     texts += [page.read_text(), (page.parent / "feedback.md").read_text()]
     assert not [line for line in hidden for text in texts if line.removeprefix("seen: ") in text]
-    assert workers_left(claimed, since) == []
 
 
 def test_the_checkout_is_unchanged_by_the_battery() -> None:
