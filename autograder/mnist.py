@@ -34,7 +34,8 @@ from autograder.errors import UserError
 # fmt: off
 __all__ = [
     "FILES", "MIRRORS", "SPLITS", "MnistError", "MnistFile", "cache_dir",
-    "download_file", "find_mnist_dir", "load_mnist", "open_url", "read_idx", "verify_file",
+    "download_file", "find_mnist_dir", "load_mnist", "load_pixels", "open_url", "read_idx",
+    "scale", "verify_file",
 ]
 # fmt: on
 
@@ -305,6 +306,42 @@ def _read_cached(path: Path, size: int, mtime_ns: int) -> npt.NDArray[np.uint8]:
     return read_idx(path)
 
 
+def load_pixels(
+    split: str = "train", *, data_dir: Path | None = None, configured: Path | None = None
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """One split's raw pixels (N, 784) uint8 in 0..255 (rows of the 28x28 image
+    concatenated) and labels (N,) uint8 in 0..9, read-only, from the folder
+    find_mnist_dir finds (verified). N is 60,000 for "train", 10,000 for "test"."""
+    if split not in SPLITS:
+        raise ValueError(f"split={split!r}: must be one of {', '.join(map(repr, SPLITS))}")
+    folder = find_mnist_dir(data_dir, configured=configured)
+    images_path, labels_path = (folder / name for name in SPLITS[split])
+    images, labels = _read(images_path), _read(labels_path)
+    if len(images) != len(labels):
+        raise MnistError(
+            f"{labels_path}: {len(labels)} labels but {images_path} holds {len(images)} "
+            f"images; {_FIX}"
+        )
+    return images.reshape(len(images), SIDE * SIDE), labels
+
+
+def scale(pixels: npt.NDArray[np.uint8], out: Path | None = None) -> npt.NDArray[np.float64]:
+    """Pixels (N, D) uint8 as float64 in [0, 1] (pixels / 255). With `out` (a .npy path),
+    written there 10,000 rows at a time and returned as a read-only memory map of it: no
+    full float64 copy in memory (the grader's way)."""
+    if out is None:
+        X = pixels.astype(np.float64)
+        X /= 255.0
+        return X
+    mapped = np.lib.format.open_memmap(out, mode="w+", dtype=np.float64, shape=pixels.shape)
+    for start in range(0, len(pixels), 10_000):
+        np.divide(pixels[start : start + 10_000], 255.0, out=mapped[start : start + 10_000])
+    mapped.flush()
+    del mapped
+    loaded: npt.NDArray[np.float64] = np.load(out, mmap_mode="r")
+    return loaded
+
+
 def load_mnist(
     split: str = "train",
     *,
@@ -320,32 +357,12 @@ def load_mnist(
     concatenated) and y: (N,) int64 in 0..9. `split` is "train" (N = 60,000) or
     "test" (N = 10,000). `subset=n` keeps n examples chosen without replacement by
     np.random.default_rng(seed), in file order: the same (n, seed) gives the same rows.
-    With `out` (a .npy path), X is written there 10,000 rows at a time and returned as a
-    read-only memory map of it: no full float64 copy in memory (the grader's way).
+    With `out` (a .npy path), X is a read-only memory map of that file (`scale`).
     """
-    if split not in SPLITS:
-        raise ValueError(f"split={split!r}: must be one of {', '.join(map(repr, SPLITS))}")
-    folder = find_mnist_dir(data_dir, configured=configured)
-    images_path, labels_path = (folder / name for name in SPLITS[split])
-    images, labels = _read(images_path), _read(labels_path)
-    if len(images) != len(labels):
-        raise MnistError(
-            f"{labels_path}: {len(labels)} labels but {images_path} holds {len(images)} "
-            f"images; {_FIX}"
-        )
+    pixels, labels = load_pixels(split, data_dir=data_dir, configured=configured)
     if subset is not None:
         if not isinstance(subset, (int, np.integer)) or not 1 <= subset <= len(labels):
             raise ValueError(f"subset={subset!r}: must be a whole number in 1..{len(labels)}")
         rows = np.sort(np.random.default_rng(seed).choice(len(labels), subset, replace=False))
-        images, labels = images[rows], labels[rows]
-    pixels = images.reshape(len(images), SIDE * SIDE)
-    if out is None:
-        X = pixels.astype(np.float64)
-        X /= 255.0
-        return X, labels.astype(np.int64)
-    mapped = np.lib.format.open_memmap(out, mode="w+", dtype=np.float64, shape=pixels.shape)
-    for start in range(0, len(pixels), 10_000):
-        np.divide(pixels[start : start + 10_000], 255.0, out=mapped[start : start + 10_000])
-    mapped.flush()
-    del mapped
-    return np.load(out, mmap_mode="r"), labels.astype(np.int64)
+        pixels, labels = pixels[rows], labels[rows]
+    return scale(pixels, out), labels.astype(np.int64)

@@ -1,9 +1,11 @@
 """The pytest plugin behind ``check`` and ``grade``.
 
 It gives graded tests their fixtures (the submission's parts, the settings, a seeded
-generator, MNIST), gives each test its points, visibility and time budget from
-grading.toml, deselects what a run leaves out, and records one Outcome per test. Hooks
-appear in lifecycle order. Settings come from grading.toml only (through Config).
+generator, MNIST in disguise), gives each test its points, visibility and time budget
+from grading.toml, deselects what a run leaves out, runs the tests students see before
+the others (nothing a hidden test passes the submission can reach a visible test's
+output), and records one Outcome per test, in grading.toml's order. Hooks appear in
+lifecycle order. Settings come from grading.toml only (through Config).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from hypothesis import HealthCheck, Phase, settings
 from autograder.config import Config, TestSpec
 from autograder.contract import ALL_PARTS, PARTS
 from autograder.engine import counterexample, evidence, slowness
+from autograder.engine.disguise import disguised_mnist
 from autograder.engine.evaluate import MnistData
 from autograder.engine.failures import PartialCredit, Unusable, fail
 from autograder.engine.parts import Part, parts_of
@@ -37,6 +40,9 @@ ANSWER_MB = 256
 """The most array data one answer of a worker may hold (the grader allocates it)."""
 RESERVE = 10.0
 """Seconds of the run's budget kept for writing the results after the last test."""
+SHOWN_FIRST = {"visible": 0, "after_published": 1, "after_due_date": 1, "hidden": 2}
+"""The order tests run in, by visibility: those students see now, then those they see
+later, then those they never see."""
 
 
 class Grader:
@@ -62,6 +68,7 @@ class Grader:
         self.left_out: dict[str, TestSpec] = {}  # slow tests --fast left out, by key
         self.config_problem = ""  # grading.toml does not match the graded tests
         self._specs: dict[str, tuple[TestSpec, float]] = {}
+        self._order: dict[str, int] = {}  # node id -> position in grading.toml's order
         budget = config.limits.run_budget
         self.deadline = time.monotonic() + budget - min(RESERVE, budget / 10)
         self.worker_info: dict[str, Any] = {}
@@ -121,7 +128,11 @@ class Grader:
             self._specs[item.nodeid] = (spec, spec.points / keys[spec.key])
         if dropped:
             config.hook.pytest_deselected(items=dropped)
-            items[:] = kept
+        self._order = {item.nodeid: index for index, item in enumerate(kept)}
+        # Visible tests first: what a submission records during a test students do not see
+        # and prints later can then reach no visible test's output (sort is stable).
+        kept.sort(key=lambda item: SHOWN_FIRST[self._specs[item.nodeid][0].visibility])
+        items[:] = kept
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
@@ -182,6 +193,10 @@ class Grader:
                 )
             )
         return report
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """The outcomes in the order of collection (grading.toml's), not that of the run."""
+        self.outcomes.sort(key=lambda outcome: self._order.get(outcome.nodeid, len(self._order)))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         settings.load_profile(self._previous_profile)
@@ -268,11 +283,12 @@ class Grader:
 
     @pytest.fixture(scope="session")
     def mnist(self, submission_parts: dict[str, Part]) -> MnistData:
-        """The standard MNIST split, loaded once per run, as memory maps of files the
-        worker maps too (one copy in memory for both processes)."""
+        """MNIST disguised by the run's secret (engine.disguise), loaded once per run, as
+        memory maps of files the worker maps too (one copy in memory for both processes).
+        The standard split never reaches the worker."""
         submission = self._submission
         folder = None if submission is None else submission.sandbox.shared
-        data = MnistData.load(self.data, configured=self.config.data.dir, folder=folder)
+        data = disguised_mnist(self.config, self.data, folder=folder)
         if submission is not None:
             submission.adopt(data.X_train)  # type: ignore[arg-type]
             submission.adopt(data.X_test)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ import numpy as np
 from autograder.config import Config
 from autograder.contract import NET_VALIDATION_SIZE
 from autograder.engine import evidence, slowness
+from autograder.engine.disguise import revealed, revealed_images
 from autograder.engine.evaluate import EVALUATORS, Evaluation, MnistData, TooSlow
 from autograder.engine.evidence import WRONG_SHOWN
 from autograder.engine.failures import PartialCredit, fail
@@ -105,19 +106,20 @@ def mnist_accuracy(
 def _record(part: str, result: Evaluation, data: MnistData) -> None:
     """The evaluation's predictions, curves, weights and first mistakes, for the
     submission's feedback page."""
-    y_pred = result.predictions
-    if y_pred is None or y_pred.shape != data.y_test.shape:
+    if result.predictions is None or result.predictions.shape != data.y_test.shape:
         return
-    wrong = np.flatnonzero(y_pred != data.y_test)[:WRONG_SHOWN]
+    # in the original classes and pixels when the data was disguised
+    y_true, y_pred, weights = revealed(data, result.predictions, result.weights)
+    wrong = np.flatnonzero(y_pred != y_true)[:WRONG_SHOWN]
     evidence.record(
         "mnist",
         part=part,
         accuracy=result.accuracy,
-        y_true=np.asarray(data.y_test),
+        y_true=y_true,
         y_pred=y_pred.astype(np.int64),
         history=result.history,
-        weights=None if result.weights is None else np.asarray(result.weights, dtype=np.float64),
-        wrong_images=np.asarray(data.X_test[wrong]),
-        wrong_true=np.asarray(data.y_test[wrong]),
+        weights=None if weights is None else np.asarray(weights, dtype=np.float64),
+        wrong_images=revealed_images(data, data.X_test[wrong]),
+        wrong_true=y_true[wrong],
         wrong_pred=y_pred[wrong].astype(np.int64),
     )

@@ -205,3 +205,35 @@ def test_two(rng, record_property):
     _, again = run(pytester, module, entries, 2)
     assert [o.message for o in first] == [o.message for o in again]
     assert first[0].message != first[1].message
+
+
+def test_visible_tests_run_first_and_are_reported_in_grading_toml_order(
+    pytester: pytest.Pytester,
+) -> None:
+    module = """
+RAN = []
+def test_secret():
+    RAN.append("secret")
+    print("run order:", RAN)
+def test_shown():
+    RAN.append("shown")
+def test_later():
+    RAN.append("later")
+def test_last_shown():
+    RAN.append("last_shown")
+    print("ran before me:", RAN)
+"""
+    entries = "\n".join(
+        [
+            'secret = { points = 1, visibility = "hidden" }',
+            "shown = { points = 1 }",
+            'later = { points = 1, visibility = "after_due_date" }',
+            "last_shown = { points = 1 }",
+        ]
+    )
+    _, outcomes = run(pytester, module, entries, 4)
+    assert [o.spec.name for o in outcomes] == ["secret", "shown", "later", "last_shown"]
+    assert by_name(outcomes)["last_shown"].output == "ran before me: ['shown', 'last_shown']\n"
+    assert by_name(outcomes)["secret"].output == (
+        "run order: ['shown', 'last_shown', 'later', 'secret']\n"
+    )

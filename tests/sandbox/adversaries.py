@@ -461,4 +461,22 @@ BATTERY = [
         ),
         memory_mb=256,
     ),
+    # -- a recorder: hidden tests' inputs must never reach what students see ------------
+    # test_battery.py compares the visible tests' output with a run of the visible ones alone
+    Adversary(
+        "records every call's inputs and prints them later",
+        "warmup",
+        "import functools\n"
+        "_seen = []\n"
+        "def _recording(function):\n"
+        "    @functools.wraps(function)\n"
+        "    def recorder(*args, **kwargs):\n"
+        "        for entry in _seen[-8:]:\n"
+        "            print('seen: ' + entry)\n"
+        "        _seen.append(function.__name__ + repr(args)[:100].replace('\\n', ' '))\n"
+        "        return function(*args, **kwargs)\n"
+        "    return recorder\n"
+        "for _name in ('square_jacobian', 'add_mul', 'sigmoid_neuron', 'matmul_backward'):\n"
+        "    globals()[_name] = _recording(globals()[_name])",
+    ),
 ]

@@ -29,6 +29,8 @@ from adversaries import BATTERY, FILLS_THE_DISK, ROOT, Adversary
 from autograder.config import Config, load_config
 from autograder.contract import CONTRACT
 from autograder.engine.grading import grade
+from autograder.feedback import report
+from autograder.feedback.page import write_feedback
 from autograder.sandbox import processes, reaper
 from autograder.sandbox.cgroup import MemoryCgroup
 from autograder.sandbox.processes import table
@@ -516,6 +518,36 @@ def test_the_isolation_attacks_fail_without_cap_sys_admin_and_a_writable_cgroup_
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     passed = re.search(r"(\d+) passed", result.stdout)
     assert passed is not None and int(passed.group(1)) >= 8, result.stdout[-2000:]
+
+
+RECORDER = next(a for a in BATTERY if a.name == "records every call's inputs and prints them later")
+
+
+def test_nothing_a_hidden_test_passes_reaches_what_students_see(tmp_path: Path) -> None:
+    # The recorder prints the inputs of earlier calls at every call: each visible test
+    # must show what it shows when no hidden test runs at all (as in `check`), in its
+    # output, results.json and the feedback page.
+    config, folder = short_config(tmp_path), submission(tmp_path, RECORDER)
+    full = grade(folder, config, parts=("warmup",), fast=True)
+    alone = grade(folder, config, parts=("warmup",), fast=True, visible_only=True)
+    shown = {o.spec.key: o.output for o in full.outcomes if o.spec.visible}
+    assert shown == {o.spec.key: o.output for o in alone.outcomes}
+    seen_alone = {line for output in shown.values() for line in output.splitlines()}
+    hidden = {
+        line
+        for o in full.outcomes
+        if not o.spec.visible
+        for line in o.output.splitlines()
+        if line.startswith("seen: ") and line not in seen_alone
+    }
+    assert hidden, "the recorder printed no input of a hidden test: the test shows nothing"
+    results = report.gradescope(full)
+    texts = [results["output"]] + [
+        t["output"] for t in results["tests"] if t["visibility"] == "visible"
+    ]
+    page = write_feedback(full, tmp_path / "feedback")
+    texts += [page.read_text(), (page.parent / "feedback.md").read_text()]
+    assert not [line for line in hidden for text in texts if line.removeprefix("seen: ") in text]
 
 
 def test_the_checkout_is_unchanged_by_the_battery() -> None:
