@@ -15,6 +15,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.neural_net.calls import (
@@ -26,6 +27,7 @@ from autograder.graded.neural_net.calls import (
     call_predict,
     describe,
 )
+from autograder.graded.neural_net.gates_test import ALL, FORWARD, LOSS, PREDICT, RELU_BACKWARD
 from autograder.graded.neural_net.problems_test import EXAMPLE, Problem, problems, random_problem
 
 
@@ -50,6 +52,7 @@ def test_loss_is_svm_loss_of_the_scores_plus_the_weight_penalty(
 @given(problem=problems(), reg=st.floats(0.0, 1.0))
 @example(problem=EXAMPLE, reg=0.1)
 def test_loss_is_never_negative(neural_net: Part, problem: Problem, reg: float) -> None:
+    requires(neural_net, LOSS)
     value, _ = call_loss(neural_net, problem, reg)
     if value < 0:
         expect.fail(f"neural_net.loss{describe(problem, reg=reg)} returned {value} < 0")
@@ -58,6 +61,10 @@ def test_loss_is_never_negative(neural_net: Part, problem: Problem, reg: float) 
 @given(problem=problems(elements=st.floats(-1e3, 1e3)))
 @example(problem=EXAMPLE)
 def test_outputs_are_finite_for_finite_inputs(neural_net: Part, problem: Problem) -> None:
+    requires(neural_net, FORWARD)
+    requires(neural_net, LOSS)
+    requires(neural_net, RELU_BACKWARD)
+    requires(neural_net, PREDICT)
     for activation in ("relu", None):  # expect.* fail on NaN or inf
         call_forward(neural_net, problem, activation)
         call_loss(neural_net, problem, 0.1, activation)
@@ -69,6 +76,7 @@ def test_outputs_are_finite_for_finite_inputs(neural_net: Part, problem: Problem
 def test_loss_differs_between_relu_and_no_activation(
     neural_net: Part, rng: np.random.Generator
 ) -> None:
+    requires(neural_net, LOSS)
     p = random_problem(rng, 8, 4, 6, 3)
     relu, relu_grads = call_loss(neural_net, p, 0.0, "relu")
     linear, linear_grads = call_loss(neural_net, p, 0.0, None)
@@ -80,6 +88,8 @@ def test_loss_differs_between_relu_and_no_activation(
 
 
 def test_no_function_changes_its_inputs(neural_net: Part, rng: np.random.Generator) -> None:
+    for gate in ALL:
+        requires(neural_net, gate)
     # The Part passes read-only arrays and copied dicts: a function that writes into its
     # inputs fails with a message saying so. Each function is called once here, with the
     # grader's versions of the functions it calls.

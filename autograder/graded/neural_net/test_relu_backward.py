@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 
 from autograder.config import Config
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.gradcheck import numeric_gradient
 from autograder.engine.parts import Part
+from autograder.graded.neural_net.gates_test import RELU_BACKWARD
 from autograder.graded.neural_net.problems_test import RELU_EXAMPLE, relu_inputs
 from autograder.graded.strategies import Array, values
 
@@ -61,6 +63,7 @@ def test_relu_jacobian_is_a_0_1_diagonal(
 def test_relu_backward_is_zero_where_the_input_is_zero(
     neural_net: Part, inputs: tuple[Array, Array]
 ) -> None:
+    requires(neural_net, RELU_BACKWARD)
     dhidden, z = inputs
     what = f"neural_net.relu_backward(dhidden, pre_activation) with shapes {z.shape}"
     dpre = expect.array(neural_net.relu_backward(dhidden, z), what, z.shape)
