@@ -252,5 +252,13 @@ BUGS: tuple[Bug, ...] = (
         "        dwindow += dout * (views[k] == np.max(np.stack(views), axis=0))\n"),
     Bug("max_pool_backward_to_the_corner", "conv", "dout always to the window's top-left",
         "        dwindow += dout * (winner == k)\n", "        dwindow += dout * (k == 0)\n"),
+    # --- one slip, one charge (issue 14): each costs its own test(s) only -----------------
+    Bug("svm_train_loss_appended_twice", "linear_svm", "the loss appended twice per iteration",
+        "        loss_history.append(loss)\n", "        loss_history.append(loss)\n" * 2),
+    Bug("nn_train_loss_appended_twice", "neural_net", "the loss appended twice per iteration",
+        _NN_STEP, _NN_STEP * 2),
+    Bug("nn_relu_backward_in_place", "neural_net", "relu_backward zeroes dhidden in place",
+        "    return dhidden * (pre_activation > 0)\n",
+        "    dhidden[pre_activation <= 0] = 0.0\n    return dhidden\n"),
 )
 # fmt: on

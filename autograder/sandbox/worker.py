@@ -171,6 +171,9 @@ class Session:
         name = f"{header['part']}.{header['name']}"
         function = getattr(module, header["name"])
         args, kwargs = self.value(header["values"], arrays)
+        if header.get("copies"):  # writable copies of the array arguments
+            args = tuple(np.array(arg) if isinstance(arg, np.ndarray) else arg for arg in args)
+            kwargs = {k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
         dicts = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, dict)]
         before = [dict(arg) for arg in dicts]
         try:
