@@ -42,6 +42,29 @@ ZEROS: dict[str, dict[str, str]] = {
         ),
         "predict": "return np.zeros(len(X), dtype=np.int64)",
     },
+    "softmax": {
+        "softmax": "return np.zeros(np.shape(scores))",
+        "softmax_loss": "return 0.0, np.zeros(np.shape(scores))",
+        "linear_loss": "return 0.0, np.zeros(np.shape(W)), np.zeros(np.shape(b))",
+        "train": "return np.zeros_like(W), np.zeros_like(b), [0.0] * num_iters",
+        "predict": "return np.zeros(len(X), dtype=np.int64)",
+    },
+    "conv": {
+        "conv_forward": (
+            "N, _, H, W_ = np.shape(x)\n"
+            "    F, _, HH, WW = np.shape(w)\n"
+            "    return np.zeros((N, F, 1 + (H + 2 * pad - HH) // stride, "
+            "1 + (W_ + 2 * pad - WW) // stride))"
+        ),
+        "conv_backward": (
+            "return np.zeros(np.shape(x)), np.zeros(np.shape(w)), np.zeros(np.shape(b))"
+        ),
+        "max_pool_forward": (
+            "N, C, H, W = np.shape(x)\n"
+            "    return np.zeros((N, C, 1 + (H - size) // stride, 1 + (W - size) // stride))"
+        ),
+        "max_pool_backward": "return np.zeros(np.shape(x))",
+    },
 }
 """The body of each contract function that returns zeros: `return` replaces the stub's
 `raise NotImplementedError` (the stub's lines before it, such as train's set-up, stay)."""
@@ -108,14 +131,14 @@ fixed inputs (the lectures' examples, the known votes, train's starting point)."
 
 def make(target: Path, *, known_answers: bool = False) -> Path:
     """Write the constant submission into `target` (which must not exist): the stubs with
-    every contract function of the required parts returning zeros (and, with
+    every contract function returning zeros (and, with
     `known_answers`, the known answers first). Returns `target`."""
     shutil.copytree(ROOT / "assignment", target, ignore=shutil.ignore_patterns("__pycache__"))
     for part, bodies in ZEROS.items():
         path = target / f"{part}.py"
         text = path.read_text(encoding="utf-8")
         for name, body in bodies.items():
-            first = KNOWN[part].get(name, "") if known_answers else ""
+            first = KNOWN.get(part, {}).get(name, "") if known_answers else ""
             pattern = re.compile(rf"(\ndef {name}\(.*?\n)    raise NotImplementedError\n", re.S)
             found = pattern.search(text)
             count = 0 if found is None else 1

@@ -10,6 +10,7 @@ import constant_submissions
 import pytest
 
 from autograder.config import load_config
+from autograder.contract import ALL_PARTS, OPTIONAL_PARTS
 from autograder.engine import expect
 from autograder.engine.gates import Gate, requires
 from autograder.engine.grading import grade
@@ -39,6 +40,17 @@ def passed(result: Grade) -> list[str]:
 def test_zeros_of_the_right_shapes_earn_at_most_5_percent(zeros: Grade) -> None:
     assert zeros.max_score == 71  # every fast test ran
     assert zeros.score <= 0.05 * zeros.max_score, passed(zeros)
+
+
+def test_zeros_earn_at_most_5_percent_with_the_optional_parts_on(tmp_path: Path) -> None:
+    text = (ROOT / "grading.toml").read_text(encoding="utf-8")
+    every_part = f"parts = {list(ALL_PARTS)!r}\ntotal_points = 135\n"
+    config = tmp_path / "grading.toml"
+    config.write_text(text.replace("total_points = 100\n", every_part, 1), encoding="utf-8")
+    folder = constant_submissions.make(tmp_path / "submission")
+    result = grade(folder, load_config(config), parts=OPTIONAL_PARTS, fast=True)
+    assert result.max_score == 31  # softmax and conv's fast tests
+    assert result.score <= 0.05 * result.max_score, passed(result)
 
 
 def test_the_known_answers_alone_earn_at_most_15_percent(known_answers: Grade) -> None:
