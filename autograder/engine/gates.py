@@ -21,7 +21,7 @@ import pytest
 from autograder.engine.failures import Unusable, unusable
 from autograder.engine.parts import Part
 
-__all__ = ["Gate", "requires"]
+__all__ = ["Gate", "passing", "requires"]
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,26 @@ def requires(part: Part, gate: Gate) -> None:
 
     A function that is not written, does not import or ran out of time fails with its
     own message (Unusable); any other failure of the gate becomes "fix <gate.fix> first"."""
+    if message := _outcome(part, gate):
+        unusable(message)
+
+
+def passing(part: Part, *gates: Gate) -> list[Gate]:
+    """The `gates` that pass for `part`, for a test of several functions that checks only
+    those that compute something (so a slip in one costs that function's own tests);
+    when none passes, it fails the test as `requires` does for the first."""
+    passed = [gate for gate in gates if not _outcome(part, gate)]
+    if not passed:
+        requires(part, gates[0])
+    return passed
+
+
+def _outcome(part: Part, gate: Gate) -> str:
+    """The gate's message for `part` ("" when it passed), checked once per run."""
     outcomes = _outcomes.setdefault(part, {})
     if gate.function not in outcomes:
         outcomes[gate.function] = _run(part, gate)
-    if message := outcomes[gate.function]:
-        unusable(message)
+    return outcomes[gate.function]
 
 
 def _run(part: Part, gate: Gate) -> str:
