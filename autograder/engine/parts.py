@@ -13,7 +13,8 @@ autograder.sandbox.worker) and returns the value that comes back. A Part
   worker calls back, and the grader's own code never leaves the grader.
 
 Arrays reach student code read-only, so a function that changes its inputs in place
-fails with a message that says so; the grader's own arrays are never shared.
+fails with a message that says so (unless a test asks for writable copies, `on_copies`);
+the grader's own arrays are never shared.
 """
 
 from __future__ import annotations
@@ -194,7 +195,15 @@ class _Function:
         """Call it, leaving an array result in the worker (a Remote) for later calls."""
         return self._call(args, kwargs, keep=True)
 
-    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, keep: bool) -> Any:
+    def on_copies(self, *args: Any, **kwargs: Any) -> Any:
+        """Call it on writable copies of its array arguments: a change in place then costs
+        only the test of purity (which calls it with read-only arrays), not every test of
+        what it computes."""
+        return self._call(args, kwargs, keep=False, copies=True)
+
+    def _call(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], *, keep: bool, copies: bool = False
+    ) -> Any:
         part = self.part
         assert part._submission is not None
         header = {
@@ -203,6 +212,7 @@ class _Function:
             "name": self.name,
             "substitutes": sorted(part._substitutes),
             "keep": keep,
+            "copies": copies,
             "memory_mb": part._submission.memory_mb,
         }
         substitutes = dict(part._substitutes)

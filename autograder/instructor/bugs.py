@@ -263,5 +263,13 @@ BUGS: tuple[Bug, ...] = (
     Bug("nn_half_reg_in_loss", "neural_net", "0.5 * reg in the loss, 2 reg W in the gradient",
         "    total = data_loss + reg * (np.sum(W1**2) + np.sum(W2**2))\n",
         "    total = data_loss + 0.5 * reg * (np.sum(W1**2) + np.sum(W2**2))\n"),
+    # --- one slip, one charge (issue 14): each costs its own test(s) only -----------------
+    Bug("svm_train_loss_appended_twice", "linear_svm", "the loss appended twice per iteration",
+        "        loss_history.append(loss)\n", "        loss_history.append(loss)\n" * 2),
+    Bug("nn_train_loss_appended_twice", "neural_net", "the loss appended twice per iteration",
+        _NN_STEP, _NN_STEP * 2),
+    Bug("nn_relu_backward_in_place", "neural_net", "relu_backward zeroes dhidden in place",
+        "    return dhidden * (pre_activation > 0)\n",
+        "    dhidden[pre_activation <= 0] = 0.0\n    return dhidden\n"),
 )
 # fmt: on

@@ -204,6 +204,8 @@ class Session:
         name = f"{header['part']}.{header['name']}"
         function = getattr(module, header["name"])
         args, kwargs = self.value(header["values"], arrays)
+        if header.get("copies"):  # writable copies of the arrays given (in dicts too)
+            args, kwargs = _copied(args), _copied(kwargs)
         dicts = [arg for arg in (*args, *kwargs.values()) if isinstance(arg, dict)]
         before = [dict(arg) for arg in dicts]
         try:
@@ -319,6 +321,16 @@ def _number_lists(name: str, value: Any) -> list[tuple[str, list[float]]]:
             continue
         found.append((f"{name}.{key}" if key else name, [float(len(numbers)), *last]))
     return found
+
+
+def _copied(values: Any) -> Any:
+    """`values` (a tuple or dict) with every array, and every array of a dict in it,
+    replaced by a writable copy."""
+    if isinstance(values, dict):
+        return {key: _copied(value) for key, value in values.items()}
+    if isinstance(values, tuple):
+        return tuple(_copied(value) for value in values)
+    return np.array(values) if isinstance(values, np.ndarray) else values
 
 
 def _read_only_hint(error: BaseException) -> str:

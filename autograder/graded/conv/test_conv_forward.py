@@ -10,7 +10,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.parts import Part
+from autograder.graded.conv.gates_test import CONV_FORWARD
 from autograder.graded.conv.layers_test import (
     EDGE,
     SOBEL,
@@ -78,6 +80,7 @@ def test_conv_forward_is_the_sliding_dot_product_with_stride_and_padding(
 def test_conv_forward_is_linear_in_x_and_in_w(
     conv: Part, problem: tuple[Array, Array, Array, int, int], scale: float, data: st.DataObject
 ) -> None:
+    requires(conv, CONV_FORWARD)
     x, w, _, stride, pad = problem
     zero = np.zeros(len(w))
     x2, w2 = data.draw(arrays(*x.shape)), data.draw(arrays(*w.shape))
@@ -97,6 +100,7 @@ def test_conv_forward_is_linear_in_x_and_in_w(
 def test_conv_forward_shifts_its_output_by_one_when_the_input_shifts_by_the_stride(
     conv: Part, problem: tuple[Array, Array, Array, int, int]
 ) -> None:
+    requires(conv, CONV_FORWARD)
     x, w, b, stride, _ = problem
     x = np.concatenate([x, x, x], axis=2)  # at least as tall as the filter without padding
     wide = np.concatenate([x, x[..., : stride + w.shape[3]]], axis=3)  # room for one shift

@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.parts import Part
 from autograder.graded.knn.distances import euclidean
+from autograder.graded.knn.gates_test import LABELS
 from autograder.graded.strategies import Array, arrays, sizes
 
 
@@ -79,6 +81,7 @@ def test_predict_labels_with_k_1_returns_the_label_of_the_nearest(knn: Part) -> 
 
 
 def test_predict_labels_with_k_3_returns_the_majority_label(knn: Part) -> None:
+    requires(knn, LABELS)
     y_train = np.array([0, 1, 2, 1, 2, 0, 2])
     dists = np.array(
         [
@@ -91,6 +94,7 @@ def test_predict_labels_with_k_3_returns_the_majority_label(knn: Part) -> None:
 
 
 def test_ties_between_labels_go_to_the_smallest_label(knn: Part) -> None:
+    requires(knn, LABELS)
     y_train = np.array([5, 2, 7, 1, 2, 5, 1])
     for k, row, label in (
         (2, [0.1, 0.2, 0.5, 0.6, 0.7, 0.8, 0.9], 2),  # nearest labels 5, 2
@@ -102,6 +106,7 @@ def test_ties_between_labels_go_to_the_smallest_label(knn: Part) -> None:
 
 
 def test_predict_labels_uses_k_neighbours(knn: Part) -> None:
+    requires(knn, LABELS)
     # Nearest first, the labels are 0, 1, 1, 0, 0, 1: k = 1, 3, 5 give 0, 1, 0
     y_train = np.array([1, 0, 0, 1, 0, 1])
     dists = np.array([[0.2, 0.4, 0.1, 0.6, 0.5, 0.3]])
@@ -113,6 +118,7 @@ def test_predict_labels_uses_k_neighbours(knn: Part) -> None:
 
 
 def test_k_1_is_perfect_on_its_own_training_set(knn: Part, rng: np.random.Generator) -> None:
+    requires(knn, LABELS)
     X, y_train = rng.standard_normal((40, 8)), rng.integers(0, 10, 40)
     dists = euclidean(X, X)  # the grader's own: 0 exactly on the diagonal
     y_pred = predict(knn, dists, y_train, 1)
@@ -136,6 +142,7 @@ def test_k_1_is_perfect_on_its_own_training_set(knn: Part, rng: np.random.Genera
 def test_predictions_do_not_depend_on_the_order_of_the_training_set(
     knn: Part, data: st.DataObject, N_test: int, N_train: int, k: int
 ) -> None:
+    requires(knn, LABELS)
     k = min(k, N_train)
     dists = data.draw(arrays(N_test, N_train, elements=st.floats(0.0, 10.0)), label="dists")
     y_train = data.draw(hnp.arrays(np.int64, N_train, elements=st.integers(0, 3)), label="y_train")
@@ -165,6 +172,7 @@ def test_predictions_do_not_depend_on_the_order_of_the_training_set(
 def test_predicted_labels_have_shape_n_test_and_an_integer_dtype(
     knn: Part, data: st.DataObject, N_test: int, N_train: int, k: int
 ) -> None:
+    requires(knn, LABELS)
     k = min(k, N_train)
     dists = data.draw(arrays(N_test, N_train, elements=st.floats(0.0, 10.0)), label="dists")
     y_train = data.draw(hnp.arrays(np.int64, N_train, elements=st.integers(0, 9)), label="y_train")
@@ -176,6 +184,7 @@ def test_predicted_labels_have_shape_n_test_and_an_integer_dtype(
 
 
 def test_predict_labels_leaves_its_inputs_unchanged(knn: Part, rng: np.random.Generator) -> None:
+    requires(knn, LABELS)
     dists, y_train = rng.uniform(0.0, 5.0, (4, 9)), rng.integers(0, 3, 9)
     copies = dists.copy(), y_train.copy()
     knn.predict_labels(dists, y_train, k=3)  # gets read-only views: a change in place fails

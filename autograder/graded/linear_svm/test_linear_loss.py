@@ -10,10 +10,12 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.gradcheck import check_gradient
 from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.linear_svm.calls import call_linear_loss, linear_call, show
+from autograder.graded.linear_svm.gates_test import LINEAR_LOSS
 from autograder.graded.linear_svm.problems_test import (
     GAP,
     SMALL_LINEAR,
@@ -30,6 +32,7 @@ regs = st.sampled_from([0.0]) | st.floats(min_value=0.01, max_value=2.0)
 def test_linear_loss_returns_a_float_and_gradients_of_the_parameter_shapes(
     linear_svm: Part, problem: tuple[Array, Array, Array, Array], reg: float
 ) -> None:
+    requires(linear_svm, LINEAR_LOSS)
     with linear_svm.substitute(svm_loss=reference.svm_loss):
         call_linear_loss(linear_svm, *problem, reg)  # checks the types and shapes
 
@@ -43,6 +46,7 @@ def test_linear_loss_gradients_match_centred_differences(
     reg: float,
     problem: tuple[Array, Array, Array, Array],
 ) -> None:
+    requires(linear_svm, LINEAR_LOSS)
     W, b, X, y = problem
     assume(away_from_kinks(margins(X @ W + b, y), GAP))
     settings = gradient_check
@@ -109,6 +113,7 @@ def test_linear_loss_is_svm_loss_of_the_scores_plus_the_l2_penalty(
 def test_linear_loss_does_not_regularise_b(
     linear_svm: Part, problem: tuple[Array, Array, Array, Array], reg: float
 ) -> None:
+    requires(linear_svm, LINEAR_LOSS)
     W, b, X, y = problem
     with linear_svm.substitute(svm_loss=reference.svm_loss):
         _, _, db = call_linear_loss(linear_svm, W, b, X, y, 0.0)

@@ -11,10 +11,12 @@ import pytest
 from autograder.config import Config
 from autograder.engine import slowness
 from autograder.engine.evaluate import MnistData
+from autograder.engine.gates import requires
 from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.accuracy import mnist_accuracy
 from autograder.graded.linear_svm.calls import call_linear_loss, call_svm_loss
+from autograder.graded.linear_svm.gates_test import LINEAR_LOSS, SVM_LOSS
 from autograder.graded.strategies import Array
 
 TIMED_CALLS = {"svm_loss": 50, "linear_loss": 30}
@@ -39,6 +41,7 @@ def mnist_sized(grading: Config) -> tuple[Array, Array, Array, Array]:
 def test_svm_loss_is_vectorised(
     linear_svm: Part, mnist_sized: tuple[Array, Array, Array, Array]
 ) -> None:
+    requires(linear_svm, SVM_LOSS)
     W, b, X, y = mnist_sized
     scores = X @ W + b
     for _ in range(TIMED_CALLS["svm_loss"]):
@@ -49,6 +52,7 @@ def test_svm_loss_is_vectorised(
 def test_linear_loss_is_vectorised(
     linear_svm: Part, mnist_sized: tuple[Array, Array, Array, Array]
 ) -> None:
+    requires(linear_svm, LINEAR_LOSS)
     with linear_svm.substitute(svm_loss=reference.svm_loss):
         for _ in range(TIMED_CALLS["linear_loss"]):
             call_linear_loss(linear_svm, *mnist_sized, 1e-4)

@@ -7,9 +7,11 @@ import pytest
 from hypothesis import example, given
 
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.linear_svm.calls import call_train, show
+from autograder.graded.linear_svm.gates_test import BY_FUNCTION
 from autograder.graded.linear_svm.problems_test import (
     SMALL_LINEAR,
     linear_problems,
@@ -42,6 +44,7 @@ def test_predict_is_the_argmax_of_the_scores(
 def test_functions_leave_their_inputs_unchanged(
     linear_svm: Part, rng: np.random.Generator, function: str
 ) -> None:
+    requires(linear_svm, BY_FUNCTION[function])
     X, y = separable_classes(rng, 3, 4)
     W, b = rng.standard_normal((3, 3)), rng.standard_normal(3)
     inputs = {

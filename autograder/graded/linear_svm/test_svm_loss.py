@@ -16,10 +16,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.gradcheck import check_gradient
 from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.linear_svm.calls import call_svm_loss, show, svm_call
+from autograder.graded.linear_svm.gates_test import SVM_LOSS
 from autograder.graded.linear_svm.problems_test import GAP, CheckSettings, labels
 from autograder.graded.strategies import Array, arrays, classes, sizes
 
@@ -95,6 +97,7 @@ def test_svm_loss_dscores_match_centred_differences(
     problem: tuple[Array, Array],
     drawn_delta: float,
 ) -> None:
+    requires(linear_svm, SVM_LOSS)
     delta = None if delta_kind == "default_delta" else drawn_delta
     y = problem[1]
     scores = off_kinks(problem[0], y, 1.0 if delta is None else delta)
@@ -118,6 +121,7 @@ def test_svm_loss_dscores_match_centred_differences(
 def test_svm_loss_returns_a_float_and_dscores_of_the_scores_shape(
     linear_svm: Part, problem: tuple[Array, Array]
 ) -> None:
+    requires(linear_svm, SVM_LOSS)
     call_svm_loss(linear_svm, *problem)  # checks the types and shapes
 
 
@@ -126,6 +130,7 @@ def test_svm_loss_returns_a_float_and_dscores_of_the_scores_shape(
 def test_svm_loss_is_never_negative(
     linear_svm: Part, problem: tuple[Array, Array], delta: float
 ) -> None:
+    requires(linear_svm, SVM_LOSS)
     loss, _ = call_svm_loss(linear_svm, *problem, delta)
     if loss < -1e-12:
         expect.fail(
@@ -138,6 +143,7 @@ def test_svm_loss_is_never_negative(
 def test_svm_loss_is_zero_when_every_margin_holds_by_more_than_delta(
     linear_svm: Part, problem: tuple[Array, Array, float]
 ) -> None:
+    requires(linear_svm, SVM_LOSS)
     loss, dscores = call_svm_loss(linear_svm, *problem)
     what = f"{svm_call(*problem)}, where every correct class wins by more than delta"
     expect.close(loss, 0.0, f"{what}: loss", atol=1e-9)
@@ -149,6 +155,7 @@ def test_svm_loss_is_zero_when_every_margin_holds_by_more_than_delta(
 def test_svm_loss_is_unchanged_by_a_constant_added_to_an_example_scores(
     linear_svm: Part, problem: tuple[Array, Array, Array]
 ) -> None:
+    requires(linear_svm, SVM_LOSS)
     scores, y, shifts = problem
     loss, dscores = call_svm_loss(linear_svm, scores, y)
     shifted = scores + shifts[:, None]
@@ -163,6 +170,7 @@ def test_svm_loss_is_unchanged_by_a_constant_added_to_an_example_scores(
 def test_svm_loss_matches_the_hinge_formula_for_any_delta(
     linear_svm: Part, problem: tuple[Array, Array], delta: float
 ) -> None:
+    requires(linear_svm, SVM_LOSS)
     loss, _ = call_svm_loss(linear_svm, *problem, delta)
     expected, with_delta_1 = reference.svm_loss(*problem, delta)[0], reference.svm_loss(*problem)[0]
     hint = ": it is the loss for delta = 1; use the delta argument"
@@ -176,6 +184,7 @@ def test_svm_loss_matches_the_hinge_formula_for_any_delta(
 def test_svm_loss_is_averaged_over_the_batch(
     linear_svm: Part, problem: tuple[Array, Array]
 ) -> None:
+    requires(linear_svm, SVM_LOSS)
     scores, y = problem
     loss, dscores = call_svm_loss(linear_svm, scores, y)
     twice, twice_y = np.vstack([scores, scores]), np.concatenate([y, y])
@@ -196,4 +205,5 @@ def test_svm_loss_is_averaged_over_the_batch(
 def test_svm_loss_is_finite_for_large_finite_scores(
     linear_svm: Part, problem: tuple[Array, Array], delta: float
 ) -> None:
+    requires(linear_svm, SVM_LOSS)
     call_svm_loss(linear_svm, *problem, delta)  # fails on inf or NaN in loss or dscores

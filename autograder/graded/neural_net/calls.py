@@ -80,7 +80,7 @@ def call_train(
     """train on (X, y), validating on its first 10 rows; checked params and history."""
     what = "neural_net.train" + describe(p, **settings)
     with neural_net.substitute(**FOR_TRAIN):
-        result = neural_net.train(p.params, p.X, p.y, p.X[:10], p.y[:10], **settings)
+        result = neural_net.train.on_copies(p.params, p.X, p.y, p.X[:10], p.y[:10], **settings)
     trained, history = pair(result, what, "(params, history)")
     trained = checked_params(trained, p.params, f"{what}: params")
     if not isinstance(history, dict) or not {"loss", "train_acc", "val_acc"} <= set(history):

@@ -14,9 +14,11 @@ import numpy as np
 from hypothesis import example, given
 
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.neural_net.calls import KEYS, call_forward, call_predict, describe
+from autograder.graded.neural_net.gates_test import FORWARD, PREDICT
 from autograder.graded.neural_net.problems_test import EXAMPLE, Problem, problems
 
 
@@ -25,6 +27,7 @@ from autograder.graded.neural_net.problems_test import EXAMPLE, Problem, problem
 def test_forward_without_activation_collapses_to_one_linear_map(
     neural_net: Part, problem: Problem
 ) -> None:
+    requires(neural_net, FORWARD)
     scores, _ = call_forward(neural_net, problem, activation=None)
     W1, b1, W2, b2 = (problem.params[key] for key in KEYS)
     what = "neural_net.forward(activation=None): scores = X @ (W1 @ W2) + (b1 @ W2 + b2)"
@@ -36,6 +39,7 @@ def test_forward_without_activation_collapses_to_one_linear_map(
 def test_forward_without_activation_returns_the_affine_hidden_layer(
     neural_net: Part, problem: Problem
 ) -> None:
+    requires(neural_net, FORWARD)
     _, hidden = call_forward(neural_net, problem, activation=None)
     expected = problem.X @ problem.params["W1"] + problem.params["b1"]
     what = "neural_net.forward(activation=None): hidden = X @ W1 + b1 (negative values too)"
@@ -47,6 +51,7 @@ def test_forward_without_activation_returns_the_affine_hidden_layer(
 def test_forward_with_relu_has_a_non_negative_hidden_layer(
     neural_net: Part, problem: Problem
 ) -> None:
+    requires(neural_net, FORWARD)
     _, hidden = call_forward(neural_net, problem, "relu")
     if np.any(hidden < 0):
         expect.fail(
@@ -58,6 +63,7 @@ def test_forward_with_relu_has_a_non_negative_hidden_layer(
 @given(problem=problems())
 @example(problem=EXAMPLE)
 def test_predict_is_the_argmax_of_forward_scores(neural_net: Part, problem: Problem) -> None:
+    requires(neural_net, PREDICT)
     y_pred = call_predict(neural_net, problem)  # with the grader's forward
     right = reference.forward(problem.params, problem.X)[0]
     best = right.max(axis=1)

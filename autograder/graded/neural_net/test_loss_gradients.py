@@ -16,10 +16,12 @@ import pytest
 
 from autograder.config import Config, GradientCheckConfig
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.gradcheck import GradientCheck, check_direction, check_gradient
 from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.neural_net.calls import FOR_LOSS, KEYS, call_loss, describe, pair
+from autograder.graded.neural_net.gates_test import LOSS
 from autograder.graded.neural_net.problems_test import Problem, random_problem
 from autograder.graded.strategies import Array, away_from_kinks, margins
 
@@ -112,6 +114,7 @@ def test_loss_gradients_match_centred_differences_on_a_small_net(
     activation: str | None,
     reg: float,
 ) -> None:
+    requires(neural_net, LOSS)
     for size in ((5, 4, 6, 3), (3, 2, 4, 2)):
         p = problem_away_from_kinks(rng, *size, activation)
         settings = grading.gradient_check
@@ -126,6 +129,7 @@ def test_loss_gradients_match_centred_differences_on_a_larger_net(
     activation: str | None,
     reg: float,
 ) -> None:
+    requires(neural_net, LOSS)
     p = problem_away_from_kinks(rng, 20, 30, 25, 10, activation)
     settings = grading.gradient_check
     check_loss_gradients(neural_net, settings, rng, p, reg, activation, True)

@@ -18,10 +18,12 @@ import pytest
 from autograder.config import Config
 from autograder.engine import slowness
 from autograder.engine.evaluate import MnistData
+from autograder.engine.gates import requires
 from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.accuracy import mnist_accuracy
 from autograder.graded.neural_net.calls import call_loss
+from autograder.graded.neural_net.gates_test import LOSS
 from autograder.graded.neural_net.problems_test import Problem, random_problem
 
 TIMED = (20_000, 20, 20, 10, 8)
@@ -41,6 +43,7 @@ def timed_problem(grading: Config) -> Problem:
 
 @pytest.mark.slow
 def test_loss_is_vectorised(neural_net: Part, timed_problem: Problem) -> None:
+    requires(neural_net, LOSS)
     # The test's time budget (grading.toml) fails a loop over examples.
     for _ in range(TIMED[-1]):
         call_loss(neural_net, timed_problem, reg=1e-3)

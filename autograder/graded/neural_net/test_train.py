@@ -13,9 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.neural_net.calls import FOR_TRAIN, KEYS, call_train, checked_params, pair
+from autograder.graded.neural_net.gates_test import TRAIN
 from autograder.graded.neural_net.problems_test import Problem, random_problem
 from autograder.graded.strategies import Array, random_params
 
@@ -36,7 +38,7 @@ def test_train_learns_xor_blobs_that_no_linear_classifier_can(
     settings = {"learning_rate": 0.1, "reg": 1e-4, "num_iters": 600, "batch_size": 40}
     what = f"neural_net.train on 400 XOR-like points (2 features, H=32, {settings})"
     with neural_net.substitute(**FOR_TRAIN):
-        result = neural_net.train(params, X, y, X_val, y_val, **settings)
+        result = neural_net.train.on_copies(params, X, y, X_val, y_val, **settings)
     trained = checked_params(pair(result, what, "(params, history)")[0], params, what)
     accuracy = float(np.mean(reference.net_predict(trained, X_val) == y_val))
     if accuracy <= 0.9:
@@ -54,6 +56,7 @@ def small_run(rng: np.random.Generator) -> Problem:
 def test_train_gives_the_same_result_for_the_same_seed(
     neural_net: Part, rng: np.random.Generator
 ) -> None:
+    requires(neural_net, TRAIN)
     p = small_run(rng)
     settings = {"num_iters": 20, "batch_size": 10, "learning_rate": 0.05, "seed": 3}
     first, history1 = call_train(neural_net, p, **settings)
@@ -68,6 +71,7 @@ def test_train_gives_the_same_result_for_the_same_seed(
 def test_train_gives_a_different_result_for_another_seed(
     neural_net: Part, rng: np.random.Generator
 ) -> None:
+    requires(neural_net, TRAIN)
     p = small_run(rng)
     settings = {"num_iters": 20, "batch_size": 10, "learning_rate": 0.05}
     first, _ = call_train(neural_net, p, **settings, seed=3)
@@ -82,6 +86,7 @@ def test_train_gives_a_different_result_for_another_seed(
 def test_train_with_a_larger_reg_ends_with_smaller_weights(
     neural_net: Part, rng: np.random.Generator
 ) -> None:
+    requires(neural_net, TRAIN)
     p = small_run(rng)
     settings = {"num_iters": 30, "batch_size": 10, "learning_rate": 0.05}
     norms = {}
@@ -98,6 +103,7 @@ def test_train_with_a_larger_reg_ends_with_smaller_weights(
 def test_train_decays_the_learning_rate_once_per_epoch(
     neural_net: Part, rng: np.random.Generator
 ) -> None:
+    requires(neural_net, TRAIN)
     # Every row of X is the same example, so every minibatch has the same gradient and
     # the run does not depend on how batches are drawn: it is replayed with the grader's
     # loss (which train calls here), for each way of decaying the learning rate.

@@ -12,6 +12,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.gradcheck import check_gradient
 from autograder.engine.parts import Part
 from autograder.graded import reference
@@ -22,6 +23,7 @@ from autograder.graded.linear_svm.problems_test import (
     separable_classes,
 )
 from autograder.graded.softmax.calls import call_linear_loss
+from autograder.graded.softmax.gates_test import LINEAR_LOSS
 from autograder.graded.strategies import Array
 
 regs = st.sampled_from([0.0]) | st.floats(min_value=0.01, max_value=2.0)
@@ -36,6 +38,7 @@ def test_linear_loss_gradients_match_centred_differences(
     reg: float,
     problem: tuple[Array, Array, Array, Array],
 ) -> None:
+    requires(softmax, LINEAR_LOSS)
     W, b, X, y = problem
     settings = gradient_check
     what = f"linear_loss(W {W.shape}, b {b.shape}, X {X.shape}, y, reg={reg:g})"

@@ -12,12 +12,14 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.gradcheck import check_gradient
 from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.linear_svm.calls import show
 from autograder.graded.linear_svm.problems_test import CheckSettings, labels
 from autograder.graded.softmax.calls import call_softmax, call_softmax_loss, loss_call
+from autograder.graded.softmax.gates_test import SOFTMAX, SOFTMAX_LOSS
 from autograder.graded.strategies import Array, arrays, classes, sizes
 
 LECTURE_SCORES = np.array([[3.2, 5.1, -1.7]])
@@ -54,6 +56,7 @@ def test_softmax_reproduces_the_lecture_example(softmax: Part) -> None:
 def test_softmax_rows_are_positive_and_sum_to_1(
     softmax: Part, problem: tuple[Array, Array]
 ) -> None:
+    requires(softmax, SOFTMAX)
     scores = problem[0]
     probs = call_softmax(softmax, scores)
     what = f"softmax(scores={show(scores)})"
@@ -67,6 +70,7 @@ def test_softmax_rows_are_positive_and_sum_to_1(
 def test_softmax_is_unchanged_by_a_constant_added_to_a_row(
     softmax: Part, problem: tuple[Array, Array]
 ) -> None:
+    requires(softmax, SOFTMAX)
     scores, shift = problem
     probs = call_softmax(softmax, scores)
     shifted = call_softmax(softmax, scores + shift[:, None])
@@ -79,6 +83,7 @@ def test_softmax_is_unchanged_by_a_constant_added_to_a_row(
 def test_softmax_loss_dscores_match_centred_differences(
     softmax: Part, gradient_check: CheckSettings, problem: tuple[Array, Array]
 ) -> None:
+    requires(softmax, SOFTMAX_LOSS)
     scores, y = problem
     _, dscores = call_softmax_loss(softmax, scores, y)
     settings = gradient_check
@@ -98,6 +103,7 @@ def test_softmax_loss_dscores_match_centred_differences(
 @given(problem=labelled_scores())
 @example(problem=LECTURE)
 def test_softmax_loss_is_never_negative(softmax: Part, problem: tuple[Array, Array]) -> None:
+    requires(softmax, SOFTMAX_LOSS)
     loss, _ = call_softmax_loss(softmax, *problem)
     if not loss >= 0:
         expect.fail(f"{loss_call(*problem)} = {loss:g}: a cross-entropy is never negative")
@@ -126,6 +132,7 @@ def test_softmax_loss_is_log_c_for_equal_scores(
 def test_softmax_loss_is_finite_for_large_finite_scores(
     softmax: Part, problem: tuple[Array, Array]
 ) -> None:
+    requires(softmax, SOFTMAX_LOSS)
     scores = problem[0] + problem[1][:, None]
     y = np.zeros(len(scores), dtype=np.int64)
     loss, dscores = call_softmax_loss(softmax, scores, y)

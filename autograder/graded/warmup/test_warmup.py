@@ -8,9 +8,11 @@ from hypothesis import strategies as st
 
 from autograder.config import Config
 from autograder.engine import expect
+from autograder.engine.gates import requires
 from autograder.engine.gradcheck import check_gradient, numeric_gradient
 from autograder.engine.parts import Part
 from autograder.graded.strategies import arrays, sizes, values
+from autograder.graded.warmup.gates_test import ADD_MUL, SIGMOID_NEURON
 
 
 def test_add_mul_reproduces_the_lecture_values(warmup: Part) -> None:
@@ -28,6 +30,7 @@ def test_add_mul_reproduces_the_lecture_values(warmup: Part) -> None:
 def test_add_mul_gradients_match_centred_differences(
     warmup: Part, grading: Config, x: float, y: float, z: float
 ) -> None:
+    requires(warmup, ADD_MUL)
     _, grads = warmup.add_mul(x, y, z)
     numeric = numeric_gradient(lambda v: float(warmup.add_mul(*v)[0]), np.array([x, y, z]))
     expect.close(
@@ -57,6 +60,7 @@ def test_sigmoid_neuron_reproduces_the_lecture_values(warmup: Part) -> None:
 def test_sigmoid_neuron_gradients_match_centred_differences(
     warmup: Part, grading: Config, w: np.ndarray, x: np.ndarray
 ) -> None:
+    requires(warmup, SIGMOID_NEURON)
     _, dw, dx = warmup.sigmoid_neuron(w, x)
     settings = grading.gradient_check
     for name, value, analytic, f in (
