@@ -35,7 +35,7 @@ from grade_all_helpers import (
 
 from autograder.contract import PARTS
 from autograder.errors import UserError
-from autograder.instructor.grade_all import grade_process
+from autograder.instructor import gradings
 from autograder.instructor.grade_all import runner as batch
 from autograder.instructor.grade_all.gradebook import (
     Row,
@@ -184,7 +184,7 @@ def popen_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
             calls.append(list(command))
         return real(command, *args, **kwargs)
 
-    monkeypatch.setattr(grade_process.subprocess, "Popen", recording)
+    monkeypatch.setattr(gradings.subprocess, "Popen", recording)
     yield calls
 
 
