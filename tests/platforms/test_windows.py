@@ -159,13 +159,14 @@ def test_results_say_which_job_limits_applied(windows_python: Path, tmp_path: Pa
         "--fast",
         "--part",
         "warmup",
+        "--allow-weak-isolation",  # no Landlock nor a user of its own: not an official grade
         "--results",
         windows_path(results),
     )
     print(f"grade --part warmup: {seconds:.1f} s")
     assert done.returncode == 0, done.stdout[-3000:]
     worker = json.loads(results.read_text(encoding="utf-8"))["extra_data"]["worker"]
-    assert worker["measures"] == [describe([])]
+    assert describe([]) in worker["measures"]  # beside the disk watchdog and "no seccomp"
     assert "no memory or process limit kept" in worker["isolation"]
     assert worker["processes_left"] == 0
 
@@ -186,7 +187,8 @@ def test_a_killed_grader_takes_its_worker_with_it(windows_python: Path, tmp_path
         f"import runpy, sys; sys.path.insert(0, {windows_path(ROOT)!r}); "
         "runpy.run_module('autograder', run_name='__main__', alter_sys=True)"
     )
-    grade = ["grade", windows_path(folder), "--fast", "--part", "warmup", "--results"]
+    grade = ["grade", windows_path(folder), "--fast", "--part", "warmup"]
+    grade += ["--allow-weak-isolation", "--results"]
     grade.append(windows_path(tmp_path / "results.json"))
     grader = subprocess.Popen(
         [str(windows_python), "-c", code, *grade],
