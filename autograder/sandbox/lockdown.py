@@ -120,11 +120,11 @@ def _limit(setup: dict[str, Any]) -> bool:
     return applied
 
 
-def _seccomp(platform: isolation.Platform, cgroup: bool) -> seccomp.Filter | str:
-    """The built filter (shared anonymous memory allowed when a cgroup caps it), or why
-    there is none."""
+def _seccomp(platform: isolation.Platform, cgroup: bool) -> seccomp.Filter | str | None:
+    """The built filter (shared anonymous memory allowed when a cgroup caps it), why there
+    is none on Linux, or None elsewhere (seccomp is Linux's: nothing is missing)."""
     if not platform.prctl:
-        return "Linux only"
+        return None
     try:
         return seccomp.prepare(shared_memory=cgroup)
     except seccomp.Unavailable as error:
