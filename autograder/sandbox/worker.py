@@ -19,6 +19,7 @@ library: never the grading engine, the configuration or the graded tests.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import importlib
@@ -102,7 +103,12 @@ def _end_with_the_grader(grader: int) -> None:
             killpg(0, signal.SIGKILL)
         end(1)
 
+    def at_exit() -> None:  # the request pipe's end of file: the worker ends on its own
+        if leader and parent() != grader:
+            killpg(0, signal.SIGKILL)
+
     threading.Thread(target=watch, name="end-with-the-grader", daemon=True).start()
+    atexit.register(at_exit)
 
 
 def _blas() -> list[str]:

@@ -232,14 +232,7 @@ def _alive(pid: int) -> bool:
     [
         "ends normally",
         "runs out of its run budget",
-        pytest.param(
-            "fails",
-            marks=pytest.mark.xfail(
-                reason="known gap: a grader whose own cleanup raises leaves the child of a "
-                "worker it could not stop (the worker ends, its child stays in its group)",
-                strict=False,
-            ),
-        ),
+        "fails",
         "SIGTERM",
         "SIGINT",
         "SIGKILL",
