@@ -28,12 +28,6 @@ def failures(bug_name: str, select: str, tmp_path: Path) -> list[Outcome]:
     return [outcome for outcome in result.outcomes if outcome.status != "passed"]
 
 
-GATED = (
-    "known gap: the svm_loss gate stops a floor-divided loss first (its message names the "
-    "lecture-example test to fix), so the gradient test that names the pattern is not reached"
-)
-
-
 @pytest.mark.parametrize(
     ("bug", "select", "named"),
     [
@@ -44,12 +38,7 @@ GATED = (
         ("nn_half_reg_in_loss", "small_net", "is the penalty 0.5 * reg * sum(W1**2)?"),
         ("matmul_dw_transposed", "matmul_backward", "it is the transposed shape"),
         ("sigmoid_derivative_sign_flipped", "sigmoid_neuron_gradients", "a sign is flipped"),
-        pytest.param(
-            "svm_loss_floor_division",
-            "svm_loss_dscores",
-            "the loss is piecewise constant",
-            marks=pytest.mark.xfail(reason=GATED, strict=False),
-        ),
+        ("svm_loss_floor_division", "svm_loss_dscores", "the loss is piecewise constant"),
     ],
 )
 def test_the_gradient_test_names_the_pattern_of_the_bug(
@@ -61,7 +50,6 @@ def test_the_gradient_test_names_the_pattern_of_the_bug(
     ]
 
 
-@pytest.mark.xfail(reason=GATED, strict=False)
 def test_a_floor_divided_loss_is_blamed_on_the_loss_not_on_dscores(tmp_path: Path) -> None:
     (outcome, *_) = failures("svm_loss_floor_division", "svm_loss_dscores", tmp_path)
     assert "every numeric derivative is exactly 0" in outcome.message

@@ -12,9 +12,11 @@ from autograder.engine.parts import Part
 from autograder.graded import reference
 from autograder.graded.linear_svm.calls import call_linear_loss, call_svm_loss, show
 
-ONE = np.array([[0.5, 2.0, -1.0, 1.2]]), np.array([0])
-OTHER = np.array([[0.5, 3.0, -1.0, 0.0]]), np.array([0])
-"""Two examples of 4 classes whose hinge losses differ by 0.2 (violated margins)."""
+ONE = np.array([[0.0, 2.0, -1.0, 1.0]]), np.array([0])
+OTHER = np.array([[0.0, 3.0, -1.0, 1.0]]), np.array([0])
+"""Two examples of 4 classes whose hinge losses, 5 and 6, differ by 1 (violated margins;
+whole numbers, so that a mean taken with // is not stopped here but by the tests that
+name it)."""
 
 
 def _svm_loss_difference(linear_svm: Part) -> None:
