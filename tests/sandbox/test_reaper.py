@@ -72,7 +72,8 @@ def user() -> Iterator[int]:
 def test_a_pid_hopping_chain_of_forks_is_ended_by_kill_as_its_user(user: int) -> None:
     output = start_chain(user=user)
     assert not ended(output, 0.2), "the chain did not start"
-    assert len(reaper.survivors(user)) == 1  # stopped where it was
+    # stopped where it was: one process, or two when caught in the middle of a fork
+    assert 1 <= len(reaper.survivors(user)) <= 2
     assert reaper.end_user(user)
     assert ended(output)
     assert reaper.survivors(user) == []
