@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.config import load_config
+from autograder.config import Config, load_config
 from autograder.engine import slowness
 from autograder.engine.evaluate import MnistData, evaluate_linear_svm
 from autograder.engine.failures import PartialCredit
@@ -191,15 +191,20 @@ def test_work_moved_from_train_into_predict_is_timed(tiny_data: MnistData) -> No
     assert result.seconds >= 0.3
 
 
-def test_an_mnist_step_past_its_cpu_budget_is_stopped_and_says_what_was_measured(
-    tmp_path: Path, tiny_data: MnistData
-) -> None:
+def svm_budget_config(tmp_path: Path, budget: float) -> Config:
+    """grading.toml with [accuracy.linear_svm]'s budget set to `budget` CPU seconds."""
     toml = (ROOT / "grading.toml").read_text()
     start = toml.index("[accuracy.linear_svm]")
     end = toml.index("\n[", start + 1)
-    table = toml[start:end].replace("budget = 60.0", "budget = 0.3")
+    table = toml[start:end].replace("budget = 60.0", f"budget = {budget}")
     (tmp_path / "grading.toml").write_text(toml[:start] + table + toml[end:])
-    config = load_config(tmp_path / "grading.toml")
+    return load_config(tmp_path / "grading.toml")
+
+
+def test_an_mnist_step_past_its_cpu_budget_is_stopped_and_says_what_was_measured(
+    tmp_path: Path, tiny_data: MnistData
+) -> None:
+    config = svm_budget_config(tmp_path, 0.3)
     started = time.monotonic()
     with pytest.raises(pytest.fail.Exception) as failed:
         mnist_accuracy("linear_svm", lazy_svm(30.0), tiny_data, config, lambda k, v: None)  # type: ignore[arg-type]
@@ -263,12 +268,7 @@ def test_an_mnist_training_stopped_by_its_budget_reports_how_far_it_got(
 ) -> None:
     """Through a real worker: the step is stopped at its CPU budget, and the loss history
     the training had recorded says how far it got."""
-    toml = (ROOT / "grading.toml").read_text()
-    start = toml.index("[accuracy.linear_svm]")
-    end = toml.index("\n[", start + 1)
-    table = toml[start:end].replace("budget = 60.0", "budget = 0.5")
-    (tmp_path / "grading.toml").write_text(toml[:start] + table + toml[end:])
-    config = load_config(tmp_path / "grading.toml")
+    config = svm_budget_config(tmp_path, 0.5)
     folder = tmp_path / "submission"
     folder.mkdir()
     (folder / "linear_svm.py").write_text(SLOW_TRAINING)
