@@ -50,7 +50,7 @@ GRADER_CHECK_SECONDS = 0.2
 
 
 def main() -> None:
-    _end_with_the_grader(os.getppid())
+    watcher = _end_with_the_grader(os.getppid())
     incoming, outgoing = _channel(sys.argv[2], sys.argv[3])
     setup, _ = wire.receive(incoming, 2**20)
     blas = _blas()
@@ -66,6 +66,12 @@ def main() -> None:
     arrays: list[np.ndarray[Any, Any]] = []
     wire.send(outgoing, {"ok": wire.pack(about, arrays)}, arrays)
     Session(incoming, outgoing, Path(setup["folder"]), Path(setup["shared"])).serve()
+    if watcher is not None:
+        # The channel's end of file: the grader is gone or going. A dying grader closes its
+        # pipes before the kernel gives its children a new parent, so getppid can still
+        # name it: the watcher ends the worker and its group once it is gone (a grader
+        # that lives on ends the worker itself; it closes the pipes only after that).
+        watcher.join()
 
 
 def _channel(incoming: str, outgoing: str) -> tuple[IO[bytes], IO[bytes]]:
@@ -82,19 +88,22 @@ def _channel(incoming: str, outgoing: str) -> tuple[IO[bytes], IO[bytes]]:
     return os.fdopen(int(incoming), "rb"), os.fdopen(int(outgoing), "wb")
 
 
-def _end_with_the_grader(grader: int) -> None:
+def _end_with_the_grader(grader: int) -> threading.Thread | None:
     """Where the kernel does not kill the worker when the grader dies (no PR_SET_PDEATHSIG:
     macOS, the simulated non-Linux Python), a thread ends the worker's process group (the
     worker and what it started) as soon as the grader is gone, whatever the worker is
     doing: killed, crashed or ended, the grader leaves the worker another's child. (The
     request pipe's end of file says it too, but only to a worker that is reading it.)
-    Windows needs none: the Job Object ends its processes when the grader's handle closes."""
+    Windows needs none: the Job Object ends its processes when the grader's handle closes.
+    Returns the watching thread, if any."""
     if os.name != "posix" or isolation.current().prctl:
-        return
+        return None
 
     # bound now: submission code that replaces time.sleep or os.getppid cannot stop it
     sleep, parent, killpg, end = time.sleep, os.getppid, os.killpg, os._exit
-    leader = os.getpgrp() == os.getpid()
+    getpid = os.getpid
+    me = getpid()
+    leader = os.getpgrp() == me
 
     def watch() -> None:
         while parent() == grader:
@@ -103,12 +112,14 @@ def _end_with_the_grader(grader: int) -> None:
             killpg(0, signal.SIGKILL)
         end(1)
 
-    def at_exit() -> None:  # the request pipe's end of file: the worker ends on its own
-        if leader and parent() != grader:
+    def at_exit() -> None:
+        if leader and getpid() == me and parent() != grader:  # not in a forked child
             killpg(0, signal.SIGKILL)
 
-    threading.Thread(target=watch, name="end-with-the-grader", daemon=True).start()
+    watcher = threading.Thread(target=watch, name="end-with-the-grader", daemon=True)
+    watcher.start()
     atexit.register(at_exit)
+    return watcher
 
 
 def _blas() -> list[str]:
