@@ -9,7 +9,6 @@ reached too.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -24,7 +23,18 @@ FOLDER = Path(
 
 
 def simulated_python(folder: Path) -> Path:
-    """The python of the simulated venv in `folder` (built on first use, about 2 s)."""
+    """The python of the simulated venv in `folder` (built on first use, about 2 s; one
+    builder at a time, as under pytest -n)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{folder.name}.lock", "w") as lock:
+        if sys.platform != "win32":
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build(folder)
+
+
+def _build(folder: Path) -> Path:
     python = folder / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
     if not python.exists():
         subprocess.run(
@@ -37,12 +47,20 @@ def simulated_python(folder: Path) -> Path:
     ).stdout.strip()
     if not Path(site).resolve().is_relative_to(folder.resolve()):  # never the system's own
         raise RuntimeError(f"{folder} is not a venv: its site-packages is {site}")
-    shutil.copyfile(HERE / "nonlinux_sim.py", Path(site) / "nonlinux_sim.py")
-    (Path(site) / "nonlinux_sim.pth").write_text("import nonlinux_sim\n")
     # this interpreter's packages (a venv's own, not only the system's), .pth files included
     own = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
     lines = "".join(f"import site; site.addsitedir({path!r})\n" for path in sorted(own))
-    (Path(site) / "parent_packages.pth").write_text(lines)
+    files = {
+        "nonlinux_sim.py": (HERE / "nonlinux_sim.py").read_text(),
+        "nonlinux_sim.pth": "import nonlinux_sim\n",
+        "parent_packages.pth": lines,
+    }
+    for name, text in files.items():
+        path = Path(site) / name
+        if not path.exists() or path.read_text() != text:  # never under a running python
+            temporary = path.with_name(f".{name}.new")
+            temporary.write_text(text)
+            temporary.replace(path)
     return python
 
 

@@ -35,6 +35,10 @@ from autograder.sandbox import processes, reaper
 from autograder.sandbox.cgroup import MemoryCgroup
 from autograder.sandbox.processes import table
 
+pytestmark = pytest.mark.xdist_group("battery")
+"""Under `pytest -n` (pytest-xdist with --dist loadgroup) the whole battery runs on one worker,
+in file order, so the checkout test still comes last."""
+
 SETTINGS = {"budget": 3.0, "import_budget": 2.0, "wall_margin": 2.0}
 """Short budgets (CPU seconds, and a wall-clock backstop of 4 x budget + 2 s for code that
 sleeps), so that a hang costs seconds; the reference's fast tests fit them."""
@@ -450,11 +454,17 @@ def test_a_grading_killed_with_sigkill_is_cleared_by_the_next_grade(tmp_path: Pa
     (folder / "warmup.py").write_text((folder / "warmup.py").read_text() + KILLED)
     command = [sys.executable, "-m", "autograder", "grade", "--part", "warmup", "--fast"]
     command += ["--config", str(config.path), "--results", str(tmp_path / "results.json")]
-    earlier = set(Path(tempfile.gettempdir()).glob("autograder-run-*"))
-    killed = subprocess.Popen([*command, str(folder)], cwd=ROOT, stdout=subprocess.DEVNULL)
+    # A temporary folder of its own, so that no other grading on the machine (pytest -n)
+    # clears the killed run first; the worker's user may pass through it.
+    private = Path(tempfile.mkdtemp(prefix="battery-killed-"))
+    private.chmod(0o711)
+    environment = {**os.environ, "TMPDIR": str(private)}
+    killed = subprocess.Popen(
+        [*command, str(folder)], cwd=ROOT, env=environment, stdout=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # its run folder, worker and sleeper
-        runs = set(Path(tempfile.gettempdir()).glob("autograder-run-*")) - earlier
+        runs = private.glob("autograder-run-*")
         run = next((r for r in runs if (r / "owner.json").exists()), None)
         if run is not None and len(run_processes(run)) == 2:
             break
@@ -471,7 +481,12 @@ def test_a_grading_killed_with_sigkill_is_cleared_by_the_next_grade(tmp_path: Pa
     cgroup = Path(record["cgroup"][0]) if record["cgroup"] else None
     assert cgroup is None or cgroup.exists()
     again = subprocess.run(
-        [*command, str(ROOT / "solutions")], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [*command, str(ROOT / "solutions")],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert again.returncode == 0, again.stderr[-2000:]
     assert f"Cleared what killed gradings left: {run.name}" in again.stderr
@@ -480,6 +495,7 @@ def test_a_grading_killed_with_sigkill_is_cleared_by_the_next_grade(tmp_path: Pa
     assert cgroup is None or not cgroup.exists()
     with contextlib.suppress(ChildProcessError):  # adopted by this process (a subreaper)
         os.waitpid(sleeper[0], os.WNOHANG)
+    private.rmdir()  # the run cleared its own folder: nothing else was left there
 
 
 def test_gradescope_like_conditions_hold_in_the_battery_run_without_cap_sys_admin() -> None:
