@@ -28,8 +28,8 @@ from autograder.engine import slowness
 from autograder.engine.failures import _stopping, fail, unusable
 from autograder.sandbox import wire
 from autograder.sandbox.budgets import BudgetExceeded
+from autograder.sandbox.channel import WorkerDied
 from autograder.sandbox.client import Submission, WorkerError
-from autograder.sandbox.launcher import WorkerDied
 
 
 class Part:

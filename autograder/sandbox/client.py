@@ -25,7 +25,8 @@ import numpy as np
 from autograder.contract import CONTRACT
 from autograder.sandbox import cputime, wire
 from autograder.sandbox.budgets import BudgetExceeded, time_limit
-from autograder.sandbox.launcher import Sandbox, Worker, WorkerDied
+from autograder.sandbox.channel import Worker, WorkerDied
+from autograder.sandbox.launcher import Sandbox
 from autograder.sandbox.wire import OUTPUT_LIMIT
 
 SHARED_BYTES = 2**20

@@ -4,7 +4,9 @@ A Sandbox belongs to one grading run. It holds a private run folder (a copy of t
 submission per worker, and `shared/`, read-only data files the grader hands to workers
 without piping them), the unprivileged user its workers run as when the grader is root,
 and the workers themselves. `Sandbox.start()` gives a Worker: a process that already
-locked itself down (autograder.sandbox.worker) and answers requests over two pipes.
+locked itself down (autograder.sandbox.worker) and answers requests over two pipes
+(the grader's end: autograder.sandbox.channel; the run folder's copies:
+autograder.sandbox.copies).
 
 Nothing survives: `Sandbox.stop()` (and `close()`) kill every process of the worker's
 user (as root: at once, autograder.sandbox.reaper), or every descendant of the worker and
@@ -26,30 +28,24 @@ import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
-
-import autograder
 from autograder.sandbox import isolation, processes, reaper, wire
 from autograder.sandbox.cgroup import MemoryCgroup
+from autograder.sandbox.channel import Worker, WorkerDied
+from autograder.sandbox.copies import copy_submission, copy_worker_code, readable
 from autograder.sandbox.disk import Watchdog
 from autograder.sandbox.windows_job import JobObject
 
-COPY_LIMIT_MB = 50
-"""Largest submission folder copied into the sandbox."""
 CGROUP_MARGIN_MB = 256
 """The memory cgroup's cap is this far above the worker's data limit (Python, numpy)."""
 PIPE_BYTES = 2**20
 """Pipe buffer (Linux's default 64 KB makes large arrays slow to pass)."""
 DEBUG = bool(os.environ.get("AUTOGRADER_DEBUG_WORKER"))
 """Set AUTOGRADER_DEBUG_WORKER=1 to see a worker's stderr (its own tracebacks)."""
-SKIPPED = {"__pycache__", ".git", ".ipynb_checkpoints"}
 
 
 @dataclass(frozen=True)
@@ -68,95 +64,9 @@ class Limits:
     seed: int = 0
 
 
-class WorkerDied(Exception):
-    """The worker ended while the grader waited on it (its exit or a kill)."""
-
-
 class StartFailed(Exception):
     """A worker could not start or lock itself down: the grader's problem, not the
     submission's (no submission code has run yet)."""
-
-
-class Worker:
-    """One running worker process and its two pipes."""
-
-    def __init__(self, process: subprocess.Popen[bytes], incoming: IO[bytes], outgoing: IO[bytes]):
-        self.process = process
-        self.incoming, self.outgoing = incoming, outgoing
-        self.watchdog: Watchdog | None = None  # where no private disk bounds its folder
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def send(self, header: dict[str, Any], arrays: list[np.ndarray[Any, Any]]) -> None:
-        try:
-            wire.send(self.outgoing, header, arrays)
-        except (BrokenPipeError, ValueError) as error:
-            raise WorkerDied(self.ending()) from error
-
-    def receive(self, byte_limit: int) -> tuple[dict[str, Any], list[np.ndarray[Any, Any]]]:
-        """The worker's next message; WorkerDied when it ended first (even if a process
-        it started still holds its end of the pipe). It waits in steps of 50 ms, so that
-        a time budget (autograder.sandbox.client.time_limit) can interrupt it."""
-        if not isolation.current().descriptors:
-            return self._receive_in_thread(byte_limit)
-        import select
-
-        while not select.select([self.incoming], [], [], 0.05)[0]:
-            if self.process.poll() is not None:
-                raise WorkerDied(self.ending())
-        try:
-            return wire.receive(self.incoming, byte_limit)
-        except EOFError as error:
-            raise WorkerDied(self.ending()) from error
-
-    def _receive_in_thread(
-        self, byte_limit: int
-    ) -> tuple[dict[str, Any], list[np.ndarray[Any, Any]]]:
-        """receive() where select cannot watch pipes (Windows): a thread reads the
-        message; this one waits on it. A reader left behind by an interrupted wait ends
-        when the worker is killed (its pipe closes)."""
-        got: list[Any] = []
-
-        def read() -> None:
-            try:
-                got.append(wire.receive(self.incoming, byte_limit))
-            except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
-                got.append(error)
-
-        reader = threading.Thread(target=read, name="worker-reader", daemon=True)
-        reader.start()
-        while reader.is_alive():
-            reader.join(0.05)
-            if reader.is_alive() and self.process.poll() is not None:
-                reader.join(0.5)  # what it wrote before it ended
-                if reader.is_alive():
-                    raise WorkerDied(self.ending())
-        result = got[0]
-        if isinstance(result, (EOFError, OSError)):
-            raise WorkerDied(self.ending()) from result
-        if isinstance(result, BaseException):
-            raise result
-        return result  # type: ignore[no-any-return]
-
-    def kill(self) -> None:
-        """SIGKILL the worker process (what it started is the sandbox's to end)."""
-        with contextlib.suppress(ProcessLookupError):
-            self.process.kill()
-
-    def ending(self) -> str:
-        """How the process ended: `exit code 3`, `signal SIGKILL`, or why the grader
-        ended it."""
-        if self.watchdog is not None and self.watchdog.reason:
-            return self.watchdog.reason
-        try:
-            code = self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            return "it closed its channel to the grader"
-        if code < 0:
-            return f"signal {signal.Signals(-code).name}"
-        return f"exit code {code}"
 
 
 class Sandbox:
@@ -169,7 +79,7 @@ class Sandbox:
         self.root.chmod(0o711)
         self.shared = self.root / "shared"
         self.shared.mkdir(mode=0o755)
-        self.code = _copy_worker_code(self.root / "code")
+        self.code = copy_worker_code(self.root / "code")
         self.uid: int | None = None
         self._lock: IO[str] | None = None
         self.platform = isolation.current()
@@ -201,7 +111,7 @@ class Sandbox:
         self.stop()
         self.workers += 1
         folder = self.root / f"work-{self.workers}"
-        _copy(self.submission, folder, self.uid)
+        copy_submission(self.submission, folder, self.uid)
         threads = str(self.limits.blas_threads)
         environment = {
             "PATH": os.defpath,
@@ -232,7 +142,7 @@ class Sandbox:
             "disk_files": self.limits.disk_files,
             "seed": self.limits.seed,
             "debug": DEBUG,
-            "readable": [str(path) for path in (*_readable(), self.shared)],
+            "readable": [str(path) for path in (*readable(), self.shared)],
             "writable": [str(folder)],
         }
         try:
@@ -400,53 +310,3 @@ _THREAD_VARIABLES = (
     "VECLIB_MAXIMUM_THREADS NUMEXPR_NUM_THREADS"
 ).split()
 """The BLAS and OpenMP libraries' thread counts, set in the worker's environment."""
-
-
-def _readable() -> list[Path]:
-    """What a worker may read: the standard library, numpy, and the installed packages
-    unless the grader itself is installed among them (its hidden tests would be)."""
-    paths = {Path(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib")}
-    numpy_dir = Path(np.__file__).resolve().parent
-    paths |= {numpy_dir, numpy_dir.with_name("numpy.libs")}
-    grader = Path(autograder.__file__).resolve().parent
-    for key in ("purelib", "platlib"):
-        site = Path(sysconfig.get_paths()[key]).resolve()
-        if not grader.is_relative_to(site):
-            paths.add(site)
-    return sorted(paths)
-
-
-def _copy_worker_code(target: Path) -> Path:
-    """A copy of the modules the worker imports (autograder/__init__.py and the sandbox
-    package) in `target`: the worker starts from it, so neither its command line nor its
-    imports name the grader's folder, and without Landlock it needs no right on it."""
-    package = Path(autograder.__file__).resolve().parent
-    (target / "autograder" / "sandbox").mkdir(mode=0o755, parents=True)
-    shutil.copyfile(package / "__init__.py", target / "autograder" / "__init__.py")
-    for module in (package / "sandbox").glob("*.py"):
-        shutil.copyfile(module, target / "autograder" / "sandbox" / module.name)
-    return target
-
-
-def _copy(source: Path, target: Path, uid: int | None) -> None:
-    """Copy the submission's regular files (no links, no caches) into `target`, owned by
-    `uid` when given."""
-    total = 0
-    target.mkdir(mode=0o700)
-    for folder, names, files in os.walk(source):
-        names[:] = [name for name in names if name not in SKIPPED]
-        here = target / Path(folder).relative_to(source)
-        here.mkdir(mode=0o700, exist_ok=True)
-        for name in files:
-            path = Path(folder) / name
-            if path.is_symlink() or not path.is_file():
-                continue
-            total += path.stat().st_size
-            if total > COPY_LIMIT_MB * 2**20:
-                raise WorkerDied(f"the submission folder holds over {COPY_LIMIT_MB} MB")
-            shutil.copyfile(path, here / name)
-    if uid is not None:
-        for folder, _, files in os.walk(target):
-            os.chown(folder, uid, uid)
-            for name in files:
-                os.chown(Path(folder) / name, uid, uid)
