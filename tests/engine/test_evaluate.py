@@ -88,23 +88,6 @@ def test_the_matmul_rate_is_a_plausible_number() -> None:
     assert 1e8 < rate < 1e13
 
 
-@pytest.fixture(scope="module")
-def mnist() -> MnistData:
-    return MnistData.load()
-
-
-@pytest.mark.slow
-@pytest.mark.mnist
-@pytest.mark.parametrize(
-    ("part", "required"), [("knn", 0.970), ("linear_svm", 0.920), ("neural_net", 0.980)]
-)
-def test_the_reference_reaches_its_accuracy_target_on_mnist(
-    mnist: MnistData, part: str, required: float
-) -> None:
-    result = EVALUATORS[part](load_part(SOLUTIONS, part), mnist)
-    assert result.accuracy >= required
-
-
 @pytest.mark.slow
 @pytest.mark.mnist
 def test_the_demo_trains_and_reports_a_part(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -203,6 +204,12 @@ def test_gradescope_setup_verifies_the_bundled_mnist_and_names_a_corrupt_file(
     assert "t10k-labels-idx1-ubyte.gz" in done.stderr and "delete it" in done.stderr
 
 
+ACCURACY = re.compile(r"test accuracy ([\d.]+)% \(full credit from ([\d.]+)%\)")
+"""An MNIST accuracy test's output: the accuracy and where its full credit starts."""
+MARGIN = 0.5
+"""Percentage points the reference's MNIST accuracies clear their full-credit tier by."""
+
+
 @pytest.mark.slow
 @pytest.mark.mnist
 def test_gradescope_run_autograder_grades_the_reference_fully_and_the_stubs_zero(
@@ -216,6 +223,10 @@ def test_gradescope_run_autograder_grades_the_reference_fully_and_the_stubs_zero
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == CONFIG.total_points
     tests = len(results["tests"])
+    accuracies = [ACCURACY.match(test.get("output", "")) for test in results["tests"]]
+    margins = [float(found[1]) - float(found[2]) for found in accuracies if found]
+    assert len(margins) >= 3  # kNN, the linear SVM and the net, on all of MNIST
+    assert min(margins) >= MARGIN, margins  # another seed keeps full credit
     assert (root / "source").stat().st_mode & 0o077 == 0  # hidden from the submission's user
 
     shutil.rmtree(root / "submission")  # the stubs, uploaded as the handout's folder
