@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import queue
 import signal
 import subprocess
 import threading
@@ -26,6 +27,7 @@ class Worker:
         self.process = process
         self.incoming, self.outgoing = incoming, outgoing
         self.watchdog: Watchdog | None = None  # where no private disk bounds its folder
+        self._reading: queue.SimpleQueue[Any] | None = None  # see _receive_in_thread
 
     @property
     def pid(self) -> int:
@@ -57,25 +59,36 @@ class Worker:
         self, byte_limit: int
     ) -> tuple[dict[str, Any], list[np.ndarray[Any, Any]]]:
         """receive() where select cannot watch pipes (Windows): a thread reads the
-        message; this one waits on it. A reader left behind by an interrupted wait ends
-        when the worker is killed (its pipe closes)."""
-        got: list[Any] = []
+        message and queues it; this one waits on the queue. A wait that a time budget
+        interrupted leaves its reader reading: the next receive() takes that reader's
+        message (the interrupted call's answer), never a second reader racing it for the
+        pipe. (Not Thread.join: a budget's exception raised into a join can mark a reader
+        that still runs as ended.)"""
+        if self._reading is None:
+            answers: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
-        def read() -> None:
+            def read() -> None:
+                try:
+                    answers.put(wire.receive(self.incoming, byte_limit))
+                except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+                    answers.put(error)
+
+            threading.Thread(target=read, name="worker-reader", daemon=True).start()
+            self._reading = answers
+        answers = self._reading
+        while True:
             try:
-                got.append(wire.receive(self.incoming, byte_limit))
-            except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
-                got.append(error)
-
-        reader = threading.Thread(target=read, name="worker-reader", daemon=True)
-        reader.start()
-        while reader.is_alive():
-            reader.join(0.05)
-            if reader.is_alive() and self.process.poll() is not None:
-                reader.join(0.5)  # what it wrote before it ended
-                if reader.is_alive():
-                    raise WorkerDied(self.ending())
-        result = got[0]
+                result = answers.get(timeout=0.05)
+                break
+            except queue.Empty:
+                if self.process.poll() is None:
+                    continue
+            try:  # it ended: what it wrote before that
+                result = answers.get(timeout=0.5)
+                break
+            except queue.Empty:
+                raise WorkerDied(self.ending()) from None
+        self._reading = None
         if isinstance(result, (EOFError, OSError)):
             raise WorkerDied(self.ending()) from result
         if isinstance(result, BaseException):

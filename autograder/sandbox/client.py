@@ -31,7 +31,7 @@ from autograder.sandbox.wire import OUTPUT_LIMIT
 
 SHARED_BYTES = 2**20
 """Read-only arrays this large go to workers once, as files of the run's shared folder."""
-INTERRUPT_GRACE = 2.0
+INTERRUPT_GRACE = 5.0
 """Seconds a call stopped by its budget has to report how far it got before it is killed."""
 
 

@@ -24,7 +24,6 @@ from autograder.engine.parts import parts_of
 from autograder.engine.plugin import Grader
 from autograder.engine.results import Outcome
 from autograder.graded.accuracy import mnist_accuracy
-from autograder.sandbox import isolation
 from autograder.sandbox.budgets import BudgetExceeded
 from autograder.sandbox.client import Submission
 from autograder.sandbox.launcher import Limits, Sandbox
@@ -258,11 +257,6 @@ def predict(W, b, X):
 """
 
 
-@pytest.mark.skipif(
-    not isolation.current().prctl,
-    reason="known gap: outside Linux (the simulated non-Linux Python) the interrupted "
-    "training's progress does not come back; the message says what was measured without it",
-)
 def test_an_mnist_training_stopped_by_its_budget_reports_how_far_it_got(
     tmp_path: Path, tiny_data: MnistData
 ) -> None:
