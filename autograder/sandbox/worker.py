@@ -50,6 +50,7 @@ GRADER_CHECK_SECONDS = 0.2
 
 
 def main() -> None:
+    _hear_interrupts()
     watcher = _end_with_the_grader(os.getppid())
     incoming, outgoing = _channel(sys.argv[2], sys.argv[3])
     setup, _ = wire.receive(incoming, 2**20)
@@ -72,6 +73,16 @@ def main() -> None:
         # name it: the watcher ends the worker and its group once it is gone (a grader
         # that lives on ends the worker itself; it closes the pipes only after that).
         watcher.join()
+
+
+def _hear_interrupts() -> None:
+    """SIGINT raises KeyboardInterrupt in the worker, whatever it inherited: the grader
+    interrupts a call past its budget to hear how far it got, and a grader started in the
+    background by a shell (`grade ... &`) or by a process manager passes SIGINT on ignored
+    or blocked."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _channel(incoming: str, outgoing: str) -> tuple[IO[bytes], IO[bytes]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -257,15 +258,20 @@ def predict(W, b, X):
 """
 
 
+@pytest.mark.parametrize("grader_sigint", ["default", "ignored"])
 def test_an_mnist_training_stopped_by_its_budget_reports_how_far_it_got(
-    tmp_path: Path, tiny_data: MnistData
+    tmp_path: Path, tiny_data: MnistData, grader_sigint: str
 ) -> None:
     """Through a real worker: the step is stopped at its CPU budget, and the loss history
-    the training had recorded says how far it got."""
+    the training had recorded says how far it got; also when the grader runs with SIGINT
+    ignored (as a shell starts `grade ... &`), which its worker inherits."""
     config = svm_budget_config(tmp_path, 0.5)
     folder = tmp_path / "submission"
     folder.mkdir()
     (folder / "linear_svm.py").write_text(SLOW_TRAINING)
+    before = signal.getsignal(signal.SIGINT)
+    if grader_sigint == "ignored":  # the worker starts below, with this disposition
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     sandbox = Sandbox(folder, Limits())
     try:
         submission = Submission(folder, sandbox, import_budget=10.0, byte_limit=2**24)
@@ -274,6 +280,7 @@ def test_an_mnist_training_stopped_by_its_budget_reports_how_far_it_got(
             mnist_accuracy("linear_svm", part, tiny_data, config, lambda key, value: None)
     finally:
         sandbox.close()
+        signal.signal(signal.SIGINT, before)
     message = str(failed.value)
     assert message.startswith(
         "too slow: training and prediction (it was running linear_svm.train((30, 784) "
