@@ -1,7 +1,8 @@
 """The battery (tests/adversaries.py): every broken or adversarial submission gets the
 grade it must get, in bounded time, leaving no process behind and the checkout as it
-was. The checkout test runs last (file order; under pytest -n, `--dist loadscope` as the
-README's command has it keeps the file on one worker, in order)."""
+was. The checkout test runs last (file order). Nothing else may grade on the machine
+meanwhile (no pytest -n): a worker user the battery released may be claimed by another
+run at once, and its processes would count as left behind."""
 
 from __future__ import annotations
 
