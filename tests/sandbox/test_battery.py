@@ -1,8 +1,8 @@
 """The battery (tests/adversaries.py): every broken or adversarial submission gets the
 grade it must get, in bounded time, leaving no process behind and the checkout as it
-was. The checkout test runs last (file order). Nothing else may grade on the machine
-meanwhile (no pytest -n): a worker user the battery released may be claimed by another
-run at once, and its processes would count as left behind."""
+was. The checkout test runs last (file order). Other gradings may run beside it (pytest
+-n): a test keeps the worker users its runs claimed until its leftover checks are done,
+so no other run's processes count as its own."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import IO
 
 import pytest
 from adversaries import BATTERY, FILLS_THE_DISK, ROOT, Adversary
+from configs import LIGHT, grading_toml
 
 from autograder.config import Config, load_config
 from autograder.contract import CONTRACT
@@ -71,14 +73,8 @@ if probe is not None:
 
 
 def short_config(tmp_path: Path, **limits: float) -> Config:
-    """grading.toml with SETTINGS and `limits` (the first line setting each key)."""
-    text = (ROOT / "grading.toml").read_text()
-    for key, value in {**SETTINGS, **limits}.items():
-        text, count = re.subn(rf"(?m)^{key} = [^#\n]*", f"{key} = {value} ", text, count=1)
-        assert count == 1, key
-    path = tmp_path / "grading.toml"
-    path.write_text(text)
-    return load_config(path)
+    """grading.toml with SETTINGS and `limits`."""
+    return load_config(grading_toml(tmp_path, **{**SETTINGS, **limits}))
 
 
 def submission(tmp_path: Path, adversary: Adversary, listeners: Listeners | None = None) -> Path:
@@ -91,20 +87,25 @@ def submission(tmp_path: Path, adversary: Adversary, listeners: Listeners | None
 
 
 @pytest.fixture(autouse=True)
-def claimed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The worker uids this test's runs claimed: the leftover checks look at these only,
-    so gradings elsewhere on the machine (other uids, or ours after we released it) do
-    not count."""
+def claimed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The worker uids this test's runs claimed, kept claimed until the test ends (a
+    duplicate of each lock's descriptor holds the lock after the run releases it): no
+    other grading on the machine can take one and start processes the leftover checks
+    would count."""
     uids: list[int] = []
+    held: list[int] = []
     claim = processes.claim_user
 
     def recording() -> tuple[int, IO[str]]:
         uid, lock = claim()
         uids.append(uid)
+        held.append(os.dup(lock.fileno()))
         return uid, lock
 
     monkeypatch.setattr(processes, "claim_user", recording)
-    return uids
+    yield uids
+    for descriptor in held:
+        os.close(descriptor)
 
 
 class Listeners:
@@ -185,16 +186,13 @@ def workers_left(uids: list[int], since: float) -> list[tuple[int, int, int]]:
 
 
 def survivors(uids: list[int]) -> list[int]:
-    """The live processes of the worker users `uids`, found for certain (stopped first,
-    so that one hopping pids cannot slip past the scan), then ended; the users a grading
-    elsewhere has claimed since are left out."""
+    """The live processes of the worker users `uids` (still claimed by the test), found
+    for certain (stopped first, so that one hopping pids cannot slip past the scan), then
+    ended."""
     found = []
     for uid in uids:
-        lock = processes.lock_user(uid)
-        if lock is not None:
-            with lock:
-                found += reaper.survivors(uid)
-                reaper.end_user(uid)
+        found += reaper.survivors(uid)
+        reaper.end_user(uid)
     return found
 
 
@@ -402,6 +400,7 @@ def test_a_student_who_fills_a_small_disk_costs_the_others_of_the_class_nothing(
         command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", ON_A_SMALL_DISK]
         command += ["sh", disk, str(tmp_path)]
         command += [sys.executable, "-m", "autograder", "grade-all", str(classroom), "--fast"]
+        command += ["--config", str(grading_toml(tmp_path, **LIGHT))]
         done = subprocess.run(
             [*command, "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=900
         )
@@ -445,6 +444,27 @@ def run_processes(run: Path) -> list[int]:
     return found
 
 
+@contextlib.contextmanager
+def keep_user_when_freed(uid: int | None) -> Iterator[None]:
+    """Take worker user `uid`'s lock as soon as its run frees it (a thread waits on it),
+    and hold it until the block ends: meanwhile no other grading on the machine claims
+    that user (and ends its processes)."""
+    if uid is None:
+        yield
+        return
+    import fcntl  # (Linux's: this test needs a worker user, so root on Linux)
+
+    lock = (processes.LOCKS / f"{uid}.lock").open("r+")
+    waiter = threading.Thread(target=fcntl.flock, args=(lock, fcntl.LOCK_EX))
+    waiter.start()
+    try:
+        yield
+        waiter.join(timeout=10)
+        assert not waiter.is_alive(), f"the killed run's worker user {uid} was not freed"
+    finally:
+        lock.close()  # (a waiter still blocked then is released by the test's end)
+
+
 def test_a_grading_killed_with_sigkill_is_cleared_by_the_next_grade(tmp_path: Path) -> None:
     config = short_config(tmp_path, import_budget=300.0)
     folder = tmp_path / "killed"
@@ -471,11 +491,12 @@ def test_a_grading_killed_with_sigkill_is_cleared_by_the_next_grade(tmp_path: Pa
         killed.kill()
         pytest.fail("the grading did not reach the submission's import")
     record = json.loads((run / "owner.json").read_text())
-    os.kill(killed.pid, signal.SIGKILL)
-    killed.wait()
-    time.sleep(0.5)  # the worker dies with the grader (parent-death signal); the rest stays
-    sleeper = run_processes(run)
-    assert len(sleeper) == 1 and run.exists()
+    with keep_user_when_freed(record["uid"]):  # no other grading takes it and ends the rest
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
+        time.sleep(0.5)  # the worker dies with the grader (parent-death signal)
+        sleeper = run_processes(run)
+        assert len(sleeper) == 1 and run.exists()
     cgroup = Path(record["cgroup"][0]) if record["cgroup"] else None
     assert cgroup is None or cgroup.exists()
     again = subprocess.run(
