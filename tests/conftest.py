@@ -1,5 +1,5 @@
-"""Shared test settings: the pytester plugin, the mnist marker, and the fast grades of the
-reference and of the stubs that several test modules read."""
+"""Shared test settings: the pytester plugin, the mnist marker, the fast grades of the
+reference and of the stubs that several test modules read, and the light grading.toml."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from configs import LIGHT, grading_toml
 
 from autograder.config import load_config
 from autograder.engine.grading import grade
@@ -66,3 +67,9 @@ def reference() -> Grade:
 def stubs() -> Grade:
     """The stubs (assignment/) graded without the slow tests."""
     return grade(ROOT / "assignment", load_config(ROOT / "grading.toml"), fast=True)
+
+
+@pytest.fixture(scope="session")
+def light_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """grading.toml with 3 hypothesis examples per property test (configs.LIGHT)."""
+    return grading_toml(tmp_path_factory.mktemp("light"), **LIGHT)

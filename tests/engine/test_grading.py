@@ -113,8 +113,8 @@ def test_a_broken_module_costs_its_own_part_only(
 
 def test_results_json_follows_the_gradescope_specification(tmp_path: Path) -> None:
     results = tmp_path / "out" / "results.json"
-    code = cli.main([*GRADE, str(ROOT / "solutions"), "--results", str(results), "--fast"])
-    assert code == 0
+    argv = [*GRADE, str(ROOT / "solutions"), "--results", str(results), "--fast"]
+    assert cli.main([*argv, "--part", "warmup", "--part", "knn"]) == 0  # (two parts: quicker)
     data = json.loads(results.read_text())
     assert set(data) == {
         "score",

@@ -3,7 +3,8 @@
 
 The catalogue must keep applying to solutions/ as they change; validate's judgement is
 tested on hand-made results, end to end on two warm-up bugs, and (slow) on the whole
-catalogue, which needs every part's graded tests in grading.toml.
+catalogue, which needs every part's graded tests in grading.toml; there, each slip that
+has a test of its own costs that test only (one slip, one charge).
 """
 
 from __future__ import annotations
@@ -163,9 +164,42 @@ def test_validate_catches_two_warmup_bugs_fairly_end_to_end() -> None:
     }
 
 
+@pytest.fixture(scope="module")
+def catalogue() -> Validation:
+    """``validate --fast`` of the whole catalogue on the four parts (a few minutes)."""
+    return validate(fast=True, jobs=2)
+
+
 @pytest.mark.slow
-def test_every_bug_of_the_catalogue_is_caught_fairly() -> None:
+def test_every_bug_of_the_catalogue_is_caught_fairly(catalogue: Validation) -> None:
     """Needs every part's graded tests and their grading.toml sections (all four parts)."""
-    validation = validate(fast=True, jobs=2)
-    assert validation.parts == PARTS
-    assert validation.problems() == [], table(validation)
+    assert catalogue.parts == PARTS
+    assert catalogue.problems() == [], table(catalogue)
+
+
+CHARGES = {
+    # a history of the wrong length: the test of train's outputs, not the SGD steps
+    "svm_train_loss_appended_twice": (
+        ["train returns parameters of the data shapes and one float loss per iteration"],
+        0.5,
+    ),
+    "nn_train_loss_appended_twice": (
+        ["train returns params and history of the promised shapes"],
+        1.0,
+    ),
+    # NaN where a distance is 0: finiteness, not also the identical rows' test
+    "knn_no_clamp": (["distances are finite for finite inputs"], 0.5),
+    # a write into an input: purity, not every test of the function
+    "nn_relu_backward_in_place": (["no function changes its inputs"], 0.5),
+    "nn_train_modifies_params": (["no function changes its inputs"], 0.5),
+}
+"""One slip, one charge: catalogued slips that have a test of their own, that test and
+the points each loses."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CHARGES))
+def test_each_slip_costs_only_its_own_test(catalogue: Validation, name: str) -> None:
+    result = next(r for r in catalogue.bugs if r.bug.name == name)
+    caught_by, lost = CHARGES[name]
+    assert (result.caught_by, result.run.lost(result.bug.part)) == (caught_by, lost)

@@ -1,5 +1,6 @@
 """The class that the slow grade-all tests share, graded once per session: its folder,
-its grade-all output, and what ``grade`` gives each student directly."""
+its grade-all output, and what ``grade`` gives each student directly, all with the light
+grading.toml (tests/configs.py: these tests compare gradings, not the graded tests)."""
 
 from __future__ import annotations
 
@@ -39,17 +40,19 @@ def klass(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def graded(klass: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def graded(klass: Path, light_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("graded") / "out"
     start = time.perf_counter()
-    code = batch.main(klass, out, jobs=2, fast=True)
+    code = batch.main(klass, out, jobs=2, fast=True, config=light_config)
     print(f"grade-all --jobs 2 --fast of the class: {time.perf_counter() - start:.1f} s")
     assert code == 0
     return out
 
 
 @pytest.fixture(scope="session")
-def direct(klass: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+def direct(
+    klass: Path, light_config: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, Any]]:
     """name -> the results.json of ``grade --fast`` run directly on the student's folder."""
     folder = tmp_path_factory.mktemp("direct")
     sources = {path.name: path for path in klass.iterdir() if path.is_dir()}
@@ -58,7 +61,7 @@ def direct(klass: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, d
     def grade(name: str) -> dict[str, Any]:
         results = folder / f"{name}.json"
         command = [sys.executable, "-m", "autograder", "grade", str(sources[name])]
-        command += ["--results", str(results), "--fast"]
+        command += ["--results", str(results), "--fast", "--config", str(light_config)]
         subprocess.run(command, cwd=ROOT, capture_output=True, check=True)
         data: dict[str, Any] = json.loads(results.read_text())
         return data

@@ -52,9 +52,11 @@ def klass(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def local(klass: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def local(klass: Path, light_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The class graded locally, with the light grading.toml (tests/configs.py) as every
+    grading of this module."""
     out = tmp_path_factory.mktemp("local") / "out"
-    assert batch.main(klass, out, jobs=2, fast=True) == 0
+    assert batch.main(klass, out, jobs=2, fast=True, config=light_config) == 0
     return out
 
 
@@ -81,11 +83,16 @@ def files_of(folder: Path) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.mnist
 def test_a_class_graded_on_two_dask_workers_gets_the_local_gradebook_and_files(
-    klass: Path, local: Path, tmp_path: Path
+    klass: Path, local: Path, light_config: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     with dask_processes(tmp_path / "dask", workers=2) as cluster:
-        assert batch.main(klass, out, jobs=1, fast=True, scheduler=cluster.address) == 0
+        assert (
+            batch.main(
+                klass, out, jobs=1, fast=True, scheduler=cluster.address, config=light_config
+            )
+            == 0
+        )
         logs = {w: (tmp_path / "dask" / f"worker-{w}.log").read_text() for w in (0, 1)}
     rows = without_seconds(out)
     assert rows == without_seconds(local)
@@ -103,14 +110,19 @@ def test_a_class_graded_on_two_dask_workers_gets_the_local_gradebook_and_files(
     assert all("Traceback" not in log for log in logs.values()), logs
     before = (out / "gradebook.csv").read_text()  # a rerun sends nothing: all final
     with dask_processes(tmp_path / "dask-again", workers=1) as cluster:
-        assert batch.main(klass, out, jobs=1, fast=True, scheduler=cluster.address) == 0
+        assert (
+            batch.main(
+                klass, out, jobs=1, fast=True, scheduler=cluster.address, config=light_config
+            )
+            == 0
+        )
     assert (out / "gradebook.csv").read_text() == before
 
 
 @pytest.mark.slow
 @pytest.mark.mnist
 def test_a_worker_killed_in_the_middle_of_a_student_loses_nothing(
-    klass: Path, local: Path, tmp_path: Path
+    klass: Path, local: Path, light_config: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     codes: list[int] = []
@@ -119,7 +131,9 @@ def test_a_worker_killed_in_the_middle_of_a_student_loses_nothing(
         pids = [worker.pid for worker in cluster.workers]
         grading = threading.Thread(
             target=lambda: codes.append(
-                batch.main(klass, out, jobs=1, fast=True, scheduler=cluster.address)
+                batch.main(
+                    klass, out, jobs=1, fast=True, scheduler=cluster.address, config=light_config
+                )
             )
         )
         grading.start()
@@ -158,13 +172,15 @@ def test_an_unreachable_scheduler_exits_2_within_seconds(tmp_path: Path) -> None
 
 @pytest.mark.slow
 def test_a_worker_without_the_clients_mnist_is_refused_naming_both(
-    klass: Path, tmp_path: Path
+    klass: Path, light_config: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     elsewhere = tmp_path / "no-mnist"
     with dask_processes(tmp_path / "dask", workers=1, MNIST_DIR=str(elsewhere)) as cluster:
         with pytest.raises(UserError) as refused:
-            batch.main(klass, out, jobs=1, fast=True, scheduler=cluster.address)
+            batch.main(
+                klass, out, jobs=1, fast=True, scheduler=cluster.address, config=light_config
+            )
     message = str(refused.value)
     assert "differs from this machine, so it grades nothing" in message
     assert f"no MNIST (MNIST_DIR={elsewhere}" in message

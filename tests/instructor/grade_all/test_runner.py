@@ -195,11 +195,15 @@ def _mtimes(out: Path) -> dict[str, int]:
 @pytest.mark.slow
 @pytest.mark.mnist
 def test_running_again_grades_nobody_and_keeps_the_gradebook(
-    klass: Path, graded: Path, tmp_path: Path, popen_calls: list[list[str]]
+    klass: Path,
+    graded: Path,
+    light_config: Path,
+    tmp_path: Path,
+    popen_calls: list[list[str]],
 ) -> None:
     out = shutil.copytree(graded, tmp_path / "out")
     before = _mtimes(out)
-    assert batch.main(klass, out, jobs=2, fast=True) == 0
+    assert batch.main(klass, out, jobs=2, fast=True, config=light_config) == 0
     assert popen_calls == [] and _mtimes(out) == before
     assert (out / "gradebook.csv").read_bytes() == (graded / "gradebook.csv").read_bytes()
 
@@ -207,12 +211,16 @@ def test_running_again_grades_nobody_and_keeps_the_gradebook(
 @pytest.mark.slow
 @pytest.mark.mnist
 def test_deleting_one_results_json_regrades_that_student_only(
-    klass: Path, graded: Path, tmp_path: Path, popen_calls: list[list[str]]
+    klass: Path,
+    graded: Path,
+    light_config: Path,
+    tmp_path: Path,
+    popen_calls: list[list[str]],
 ) -> None:
     out = shutil.copytree(graded, tmp_path / "out")
     before = _mtimes(out)
     (out / "students/stubs/results.json").unlink()
-    assert batch.main(klass, out, jobs=2, fast=True) == 0
+    assert batch.main(klass, out, jobs=2, fast=True, config=light_config) == 0
     assert [Path(command[4]) for command in popen_calls] == [(klass / "stubs").resolve()]
     after = _mtimes(out)
     assert after.pop("stubs") > before.pop("stubs") and after == before
@@ -224,7 +232,7 @@ def test_deleting_one_results_json_regrades_that_student_only(
 @pytest.mark.slow
 @pytest.mark.mnist
 def test_an_interrupted_run_keeps_what_it_finished_and_the_next_run_grades_the_rest(
-    tmp_path: Path,
+    tmp_path: Path, light_config: Path
 ) -> None:
     submissions = tmp_path / "class"
     copy_modules(ROOT / "assignment", submissions / "a_stubs")  # graded first: fast
@@ -232,7 +240,7 @@ def test_an_interrupted_run_keeps_what_it_finished_and_the_next_run_grades_the_r
     copy_modules(ROOT / "solutions", submissions / "c_reference")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "autograder", "grade-all", str(submissions)]
-    command += ["--out", str(out), "--jobs", "1", "--fast"]
+    command += ["--out", str(out), "--jobs", "1", "--fast", "--config", str(light_config)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     first = out / "students/a_stubs/results.json"
     deadline = time.monotonic() + 120
@@ -253,7 +261,7 @@ def test_an_interrupted_run_keeps_what_it_finished_and_the_next_run_grades_the_r
     assert grade_processes(out) == []
 
     finished = first.stat().st_mtime_ns
-    assert batch.main(submissions, out, jobs=2, fast=True) == 0
+    assert batch.main(submissions, out, jobs=2, fast=True, config=light_config) == 0
     rows = rows_of(out / "gradebook.csv")
     assert [row["status"] for row in rows.values()] == ["graded"] * 3, rows
     assert float(rows["b_reference"]["total"]) > 0 and float(rows["c_reference"]["total"]) > 0
@@ -284,7 +292,11 @@ def test_a_rerun_grades_again_the_students_whose_grading_failed(
 @pytest.mark.slow
 @pytest.mark.mnist
 def test_a_replaced_zip_and_an_updated_folder_are_graded_again(
-    klass: Path, graded: Path, tmp_path: Path, popen_calls: list[list[str]]
+    klass: Path,
+    graded: Path,
+    light_config: Path,
+    tmp_path: Path,
+    popen_calls: list[list[str]],
 ) -> None:
     submissions = shutil.copytree(klass, tmp_path / "class")  # modification times kept
     out = shutil.copytree(graded, tmp_path / "out")
@@ -294,7 +306,7 @@ def test_a_replaced_zip_and_an_updated_folder_are_graded_again(
     stubs = copy_modules(ROOT / "assignment", tmp_path / "handin")
     (submissions / "zipped.zip").unlink()
     zip_folder(stubs, submissions / "zipped.zip", "handin")
-    assert batch.main(submissions, out, jobs=2, fast=True) == 0
+    assert batch.main(submissions, out, jobs=2, fast=True, config=light_config) == 0
     assert sorted(Path(command[4]).name for command in popen_calls) == ["stubs", "zipped"]
     after = _mtimes(out)
     for name in ("stubs", "zipped"):
