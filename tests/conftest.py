@@ -1,12 +1,15 @@
-"""Shared test settings: the pytester plugin, the mnist marker, the fast grades of the
-reference and of the stubs that several test modules read, and the light grading.toml."""
+"""Shared test settings: the pytester plugin, the order of the test files, the mnist
+marker, the fast grades of the reference and of the stubs that several test modules read
+(once per run, under pytest -n too), and the light grading.toml."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
+import pickle
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,16 +84,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[], Any]) -> Any:
+    """`make()`, computed once for the whole run: under pytest -n the first worker that
+    needs it computes it while the others wait, then read its pickle (pytest-xdist's
+    recipe, with a lock file)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return make()
+    import fcntl  # (pytest -n runs the suite on Linux and macOS)
+
+    shared = factory.getbasetemp().parent  # the same folder for every worker of the run
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = shared / f"{name}.pickle"
+        if not path.exists():
+            path.write_bytes(pickle.dumps(make()))
+        return pickle.loads(path.read_bytes())
+
+
 @pytest.fixture(scope="session")
-def reference() -> Grade:
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Grade:
     """The reference solutions graded without the slow tests."""
-    return grade(ROOT / "solutions", load_config(ROOT / "grading.toml"), fast=True)
+    config = load_config(ROOT / "grading.toml")
+    grade_ = functools.partial(grade, ROOT / "solutions", config, fast=True)
+    result: Grade = once_per_run(tmp_path_factory, "reference", grade_)
+    return result
 
 
 @pytest.fixture(scope="session")
-def stubs() -> Grade:
+def stubs(tmp_path_factory: pytest.TempPathFactory) -> Grade:
     """The stubs (assignment/) graded without the slow tests."""
-    return grade(ROOT / "assignment", load_config(ROOT / "grading.toml"), fast=True)
+    config = load_config(ROOT / "grading.toml")
+    grade_ = functools.partial(grade, ROOT / "assignment", config, fast=True)
+    result: Grade = once_per_run(tmp_path_factory, "stubs", grade_)
+    return result
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from pathlib import Path
 
 import pytest
+from configs import grading_toml
 
 from autograder import cli
 from autograder.config import load_config
@@ -198,19 +198,6 @@ def test_junit_xml_lists_every_graded_test(tmp_path: Path) -> None:
     assert xml.count("<failure ") == len(graded)  # the stubs fail everything
 
 
-def config_with(tmp_path: Path, **defaults: float) -> Path:
-    """A copy of grading.toml with some keys of its [defaults] table changed."""
-    text = (ROOT / "grading.toml").read_text()
-    start = text.index("[defaults]\n")
-    end = text.index("\n[", start + 1)
-    table = text[start:end]
-    for key, value in defaults.items():
-        table = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", table)
-    path = tmp_path / "grading.toml"
-    path.write_text(text[:start] + table + text[end:])
-    return path
-
-
 def test_missing_mnist_is_an_autograder_error_not_the_students(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     empty = tmp_path / "no-mnist"
@@ -225,7 +212,7 @@ def test_missing_mnist_is_an_autograder_error_not_the_students(tmp_path: Path) -
 def test_a_module_that_hangs_at_import_costs_its_part_within_the_import_budget(
     tmp_path: Path,
 ) -> None:
-    config = load_config(config_with(tmp_path, import_budget=0.5))
+    config = load_config(grading_toml(tmp_path, import_budget=0.5))
     folder = broken_copy(tmp_path, "knn", "while True:\n    pass\n")
     result = grade(folder, config, parts=("warmup", "knn"), fast=True)
     assert result.part_score("knn")[0] == 0
@@ -252,7 +239,7 @@ def test_a_function_past_a_budget_is_not_waited_for_again(tmp_path: Path) -> Non
         '    """f = (x + y) * z', '    import time\n    time.sleep(60)\n    """f = (x + y) * z'
     )
     folder = broken_copy(tmp_path, "warmup", slow)
-    config = load_config(config_with(tmp_path, budget=0.5, wall_margin=1.0))
+    config = load_config(grading_toml(tmp_path, budget=0.5, wall_margin=1.0))
     result = grade(folder, config, parts=("warmup",), fast=True)
     messages = [o.message for o in result.outcomes if "add_mul" in o.spec.name]
     assert "timed out: warmup.add_mul(" in messages[0]

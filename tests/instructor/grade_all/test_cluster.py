@@ -2,9 +2,10 @@
 remote.py): a ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1
 (dask_processes.py), no mocks. A class of five (the reference, the stubs, a catalogued
 bug, the reference zipped, an invalid zip) graded with --scheduler and --fast gets the
-gradebook, results and feedback files of a local grade-all; so it does when a worker is
-SIGKILLed in the middle of a student; an unreachable scheduler and a worker without the
-client's MNIST are errors (exit 2).
+gradebook, results and feedback files of a local grade-all; so do two of its students
+when a worker is SIGKILLed in the middle of one; an unreachable scheduler and a worker
+without the client's MNIST are errors (exit 2). Every grading here uses the light
+grading.toml (tests/configs.py).
 """
 
 from __future__ import annotations
@@ -124,6 +125,10 @@ def test_a_class_graded_on_two_dask_workers_gets_the_local_gradebook_and_files(
 def test_a_worker_killed_in_the_middle_of_a_student_loses_nothing(
     klass: Path, local: Path, light_config: Path, tmp_path: Path
 ) -> None:
+    students = ("reference", "buggy")  # two long gradings of the class: one is cut short
+    small = tmp_path / "class"
+    for name in students:
+        copy_modules(klass / name, small / name)
     out = tmp_path / "out"
     codes: list[int] = []
     killed: list[int] = []
@@ -132,7 +137,7 @@ def test_a_worker_killed_in_the_middle_of_a_student_loses_nothing(
         grading = threading.Thread(
             target=lambda: codes.append(
                 batch.main(
-                    klass, out, jobs=1, fast=True, scheduler=cluster.address, config=light_config
+                    small, out, jobs=1, fast=True, scheduler=cluster.address, config=light_config
                 )
             )
         )
@@ -149,7 +154,8 @@ def test_a_worker_killed_in_the_middle_of_a_student_loses_nothing(
         assert not grading.is_alive()
     assert killed, "no worker was seen grading"
     assert codes == [0]
-    assert without_seconds(out) == without_seconds(local)
+    expected = without_seconds(local)
+    assert without_seconds(out) == {name: expected[name] for name in students}
     print(f"killed worker {killed[0]} mid-student; the gradebook is the local one")
 
 
