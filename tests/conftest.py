@@ -101,22 +101,25 @@ def once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[], 
         return pickle.loads(path.read_bytes())
 
 
+def fast_grade(factory: pytest.TempPathFactory, folder: str) -> Grade:
+    """The submission in ROOT / `folder` graded without the slow tests, once per run."""
+    config = load_config(ROOT / "grading.toml")
+    result: Grade = once_per_run(
+        factory, folder, functools.partial(grade, ROOT / folder, config, fast=True)
+    )
+    return result
+
+
 @pytest.fixture(scope="session")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Grade:
     """The reference solutions graded without the slow tests."""
-    config = load_config(ROOT / "grading.toml")
-    grade_ = functools.partial(grade, ROOT / "solutions", config, fast=True)
-    result: Grade = once_per_run(tmp_path_factory, "reference", grade_)
-    return result
+    return fast_grade(tmp_path_factory, "solutions")
 
 
 @pytest.fixture(scope="session")
 def stubs(tmp_path_factory: pytest.TempPathFactory) -> Grade:
     """The stubs (assignment/) graded without the slow tests."""
-    config = load_config(ROOT / "grading.toml")
-    grade_ = functools.partial(grade, ROOT / "assignment", config, fast=True)
-    result: Grade = once_per_run(tmp_path_factory, "stubs", grade_)
-    return result
+    return fast_grade(tmp_path_factory, "assignment")
 
 
 @pytest.fixture(scope="session")
