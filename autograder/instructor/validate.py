@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import json
-import signal
 import sys
 import tempfile
 import time
@@ -28,7 +27,6 @@ from pathlib import Path
 from autograder import interpreter
 from autograder.config import load_config
 from autograder.contract import ALL_PARTS, BY_NAME
-from autograder.engine.failures import signals_interrupt
 from autograder.errors import UserError
 from autograder.instructor.bugs import BUGS, Bug, apply
 from autograder.instructor.gradings import Gradings
@@ -270,9 +268,7 @@ def validate(
             return BugResult(bug, result, reached)
 
         finished: list[BugResult] = []
-        # Ctrl-C stops it, also when it was started with SIGINT ignored (`validate &` in a
-        # script), as grade-all
-        with signals_interrupt(signal.SIGINT), ThreadPoolExecutor(max(jobs, 1)) as pool:
+        with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
             try:
                 reference = pool.submit(run, root / "solutions", "reference", graded, fast)
                 stubs = pool.submit(run, root / "assignment", "stubs", graded, fast)
