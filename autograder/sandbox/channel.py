@@ -12,7 +12,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from autograder.sandbox import isolation, wire
+from autograder.sandbox import budgets, isolation, wire
 from autograder.sandbox.disk import Watchdog
 
 
@@ -42,12 +42,13 @@ class Worker:
     def receive(self, byte_limit: int) -> tuple[dict[str, Any], list[np.ndarray[Any, Any]]]:
         """The worker's next message; WorkerDied when it ended first (even if a process
         it started still holds its end of the pipe). It waits in steps of 50 ms, so that
-        a time budget (autograder.sandbox.client.time_limit) can interrupt it."""
+        a time budget (autograder.sandbox.budgets.time_limit) can interrupt it."""
         if not isolation.current().descriptors:
             return self._receive_in_thread(byte_limit)
         import select
 
-        while not select.select([self.incoming], [], [], 0.05)[0]:
+        while not select.select([self.incoming], [], [], budgets.TICK)[0]:
+            budgets.checkpoint()
             if self.process.poll() is not None:
                 raise WorkerDied(self.ending())
         try:
@@ -78,9 +79,10 @@ class Worker:
         answers = self._reading
         while True:
             try:
-                result = answers.get(timeout=0.05)
+                result = answers.get(timeout=budgets.TICK)
                 break
             except queue.Empty:
+                budgets.checkpoint()
                 if self.process.poll() is None:
                     continue
             try:  # it ended: what it wrote before that

@@ -262,7 +262,8 @@ def test_no_worker_outlives_the_grader(python: Path, tmp_path: Path, ending: str
     results = tmp_path / "results.json"
     grade += ["--results", str(results)]
     start = ["-c", BREAKS_THE_CLEANUP.format(pids=str(pids))] if ending == "fails" else []
-    command = [str(python), *(start or ["-m", "autograder"]), *grade]
+    # -X faulthandler: a grader that hangs is sent SIGABRT and prints where each thread waits
+    command = [str(python), "-X", "faulthandler", *(start or ["-m", "autograder"]), *grade]
     grader = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -277,7 +278,12 @@ def test_no_worker_outlives_the_grader(python: Path, tmp_path: Path, ending: str
         assert pids.exists(), "the submission never ran"
         if ending.startswith("SIG"):
             grader.send_signal(getattr(signal, ending))
-        output, _ = grader.communicate(timeout=120)
+        try:
+            output, _ = grader.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            grader.send_signal(signal.SIGABRT)
+            output, _ = grader.communicate(timeout=30)
+            pytest.fail("the grader hung; its threads:\n" + output.decode(errors="replace")[-6000:])
     finally:
         grader.kill()
     if ending in ("ends normally", "runs out of its run budget"):

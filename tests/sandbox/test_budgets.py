@@ -9,6 +9,7 @@ import dataclasses
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,9 +81,14 @@ def worker(tmp_path: Path) -> Iterator[tuple[Part, Sandbox]]:
         sandbox.close()
 
 
+@pytest.mark.parametrize("alarm", [True, False], ids=["timer signal", "checkpoints only"])
 def test_a_busy_loop_is_stopped_at_its_cpu_budget_and_its_worker_ended(
-    worker: tuple[Part, Sandbox],
+    worker: tuple[Part, Sandbox], alarm: bool, request: pytest.FixtureRequest
 ) -> None:
+    """With SIGALRM or without it (Windows, the simulated Python): the grader's wait on
+    the answer reads the clocks every 50 ms."""
+    if not alarm:
+        request.getfixturevalue("without_alarm")
     warmup, sandbox = worker
     with pytest.raises(BudgetExceeded) as caught, time_limit(60, cpu=0.5, clock=warmup.cpu_seconds):
         warmup.add_mul("forever")
@@ -150,18 +156,14 @@ def test_the_grader_waiting_on_its_own_work_charges_the_submission_nothing(
 
 @pytest.fixture
 def without_alarm(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The platform as Windows has it: no SIGALRM, so a timer thread checks the budgets."""
+    """The platform as Windows has it: no SIGALRM, so only the grader's waits check the
+    budgets."""
     platform = dataclasses.replace(isolation.current(), alarm=False)
     monkeypatch.setattr(budgets.isolation, "current", lambda: platform)
 
 
-@pytest.mark.parametrize("alarm", [True, False], ids=["timer signal", "timer thread"])
-def test_a_cpu_budget_interrupts_python_code_with_a_signal_or_a_thread(
-    alarm: bool, request: pytest.FixtureRequest
-) -> None:
-    if not alarm:
-        request.getfixturevalue("without_alarm")
-    elif not isolation.current().alarm:
+def test_the_timer_signal_also_interrupts_the_graders_own_python_code() -> None:
+    if not isolation.current().alarm:
         pytest.skip("no SIGALRM here")
     with pytest.raises(BudgetExceeded) as caught, time_limit(30, cpu=0.2, clock=time.process_time):
         while True:
@@ -169,7 +171,32 @@ def test_a_cpu_budget_interrupts_python_code_with_a_signal_or_a_thread(
     assert caught.value.by_cpu and 0.2 <= caught.value.cpu < 0.6  # type: ignore[operator]
 
 
+def test_a_budget_raises_only_in_its_own_thread(without_alarm: None) -> None:
+    """No thread raises into another (budgets.py says why): a checkpoint of another
+    thread, such as the reader of an interrupted call's answer, leaves the budget to
+    the thread whose block it limits."""
+    raised: list[BaseException] = []
+    threads = threading.active_count()
+
+    def other() -> None:
+        try:
+            budgets.checkpoint()
+        except BaseException as error:  # noqa: BLE001 - what the test looks for
+            raised.append(error)
+
+    with pytest.raises(BudgetExceeded) as caught, time_limit(0.1):
+        assert threading.active_count() == threads  # no timer thread
+        time.sleep(0.2)  # no checkpoint, no signal: nothing interrupts the sleep
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        assert raised == []
+        budgets.checkpoint()
+    assert not caught.value.by_cpu and caught.value.wall >= 0.1
+
+
 def test_the_innermost_budget_that_runs_out_raises_and_the_outer_one_still_holds() -> None:
+    """Checkpoints stand for the grader's waits on its worker (with SIGALRM or without)."""
     outer_start = time.monotonic()
     with pytest.raises(BudgetExceeded) as outer, time_limit(1.5):
         with (
@@ -177,10 +204,11 @@ def test_the_innermost_budget_that_runs_out_raises_and_the_outer_one_still_holds
             time_limit(30, cpu=0.1, clock=time.process_time),
         ):
             while True:
-                pass
+                budgets.checkpoint()
         assert inner.value.budget == 0.1
         while True:
             time.sleep(0.01)
+            budgets.checkpoint()
     assert not outer.value.by_cpu and outer.value.budget == 1.5
     assert time.monotonic() - outer_start < 5
 
