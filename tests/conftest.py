@@ -7,14 +7,14 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
-import pickle
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from configs import LIGHT, grading_toml
+from once import once_per_run
 
 from autograder.config import load_config
 from autograder.engine.grading import grade
@@ -50,7 +50,6 @@ def no_network() -> Iterator[None]:
 
 
 LONGEST = (
-    "tests/instructor/test_validate.py",
     "tests/sandbox/test_battery.py",
     "tests/instructor/release/test_build.py",
     "tests/platforms/test_nonlinux.py",
@@ -58,6 +57,7 @@ LONGEST = (
     "tests/instructor/grade_all/test_cluster.py",
     "tests/instructor/release/test_nbgrader_course.py",
     "tests/engine/test_grading.py",
+    "tests/instructor/test_validate.py",
 )
 """The test files that take longest (docs/measurements.md, "The test suite"), longest
 first."""
@@ -84,23 +84,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[], Any]) -> Any:
-    """`make()`, computed once for the whole run: under pytest -n the first worker that
-    needs it computes it while the others wait, then read its pickle (pytest-xdist's
-    recipe, with a lock file)."""
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        return make()
-    import fcntl  # (pytest -n runs the suite on Linux and macOS)
-
-    shared = factory.getbasetemp().parent  # the same folder for every worker of the run
-    with (shared / f"{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        path = shared / f"{name}.pickle"
-        if not path.exists():
-            path.write_bytes(pickle.dumps(make()))
-        return pickle.loads(path.read_bytes())
-
-
 def fast_grade(factory: pytest.TempPathFactory, folder: str) -> Grade:
     """The submission in ROOT / `folder` graded without the slow tests, once per run."""
     config = load_config(ROOT / "grading.toml")
@@ -124,5 +107,9 @@ def stubs(tmp_path_factory: pytest.TempPathFactory) -> Grade:
 
 @pytest.fixture(scope="session")
 def light_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """grading.toml with 3 hypothesis examples per property test (configs.LIGHT)."""
-    return grading_toml(tmp_path_factory.mktemp("light"), **LIGHT)
+    """grading.toml with 3 hypothesis examples per property test (configs.LIGHT), one
+    file for the whole run (grade-all reuses results graded with the same file)."""
+    light: Path = once_per_run(
+        tmp_path_factory, "light", lambda: grading_toml(tmp_path_factory.mktemp("light"), **LIGHT)
+    )
+    return light
