@@ -6,15 +6,16 @@ worker by autograder.sandbox.cputime) passes its budget, or when the wall clock 
 generous backstop (code that sleeps or blocks uses no CPU). The grader then ends the
 worker. Why CPU time: docs/grading.md, "Time budgets".
 
-The clocks are read every TICK seconds where the grader waits on its worker
-(`checkpoint`, called by autograder.sandbox.channel), and also by a SIGALRM interval
-timer where the platform has one (its handler mostly runs inside that wait's blocking
-select). Where there is no SIGALRM, no other thread raises into the grader: an exception
-raised from outside (PyThreadState_SetAsyncExc) can land between a lock's acquire and
-the try that releases it, such as subprocess's `_waitpid_lock` in `Popen.poll()`, after
-which `Popen.wait()` waits forever. So without SIGALRM (Windows)
-only the grader's waits on its worker are bounded: a graded test of the grader's own
-that loops without calling the worker is the grader's bug, and is not stopped there.
+The clocks are read where the grader waits on its worker, with each message it waits
+for and every TICK seconds of a wait (`checkpoint`, called by autograder.sandbox.channel),
+and also by a SIGALRM interval timer where the platform has one (its handler mostly runs
+inside that wait's blocking select). Where there is no SIGALRM, no other thread raises
+into the grader: an exception raised from outside (PyThreadState_SetAsyncExc) can land
+between a lock's acquire and the try that releases it, such as subprocess's
+`_waitpid_lock` in `Popen.poll()`, after which `Popen.wait()` waits forever. So without
+SIGALRM (Windows) only the grader's waits on its worker are bounded: a graded test of
+the grader's own that loops without calling the worker is the grader's bug, and is not
+stopped there.
 """
 
 from __future__ import annotations
@@ -145,12 +146,23 @@ def time_limit(
 
 def checkpoint() -> None:
     """Raise the BudgetExceeded of a budget that ran out, if any (in the thread its block
-    runs in; elsewhere nothing): the grader calls it every TICK seconds while it waits
-    on the worker."""
-    if _limits and _limits[-1].thread == threading.get_ident():
-        error = _check()
-        if error is not None:
-            raise error
+    runs in; elsewhere nothing). The grader calls it with every message it waits for
+    from the worker (an answer, a callback) and every TICK seconds of such a wait; the
+    clocks are read at most every TICK / 2 seconds."""
+    global _last_reading
+    if not _limits or _limits[-1].thread != threading.get_ident():
+        return
+    now = time.monotonic()
+    if now - _last_reading < TICK / 2:
+        return
+    _last_reading = now
+    error = _check()
+    if error is not None:
+        raise error
+
+
+_last_reading = 0.0
+"""When `checkpoint` last read the clocks (time.monotonic())."""
 
 
 @contextlib.contextmanager

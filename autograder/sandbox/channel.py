@@ -42,7 +42,9 @@ class Worker:
     def receive(self, byte_limit: int) -> tuple[dict[str, Any], list[np.ndarray[Any, Any]]]:
         """The worker's next message; WorkerDied when it ended first (even if a process
         it started still holds its end of the pipe). It waits in steps of 50 ms, so that
-        a time budget (autograder.sandbox.budgets.time_limit) can interrupt it."""
+        a time budget (autograder.sandbox.budgets.time_limit) can interrupt it; it reads
+        the budgets' clocks first (many quick answers or callbacks add up too)."""
+        budgets.checkpoint()
         if not isolation.current().descriptors:
             return self._receive_in_thread(byte_limit)
         import select
@@ -63,8 +65,8 @@ class Worker:
         message and queues it; this one waits on the queue. A wait that a time budget
         interrupted leaves its reader reading: the next receive() takes that reader's
         message (the interrupted call's answer), never a second reader racing it for the
-        pipe. (Not Thread.join: a budget's exception raised into a join can mark a reader
-        that still runs as ended.)"""
+        pipe. (Not Thread.join: a timer signal's exception raised during a join can mark
+        a reader that still runs as ended.)"""
         if self._reading is None:
             answers: queue.SimpleQueue[Any] = queue.SimpleQueue()
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.engine import slowness
@@ -55,6 +56,11 @@ WORK = textwrap.dedent(
     def forever():
         while True:
             pass
+
+
+    def call_back(n):
+        for _ in range(n):
+            square_jacobian([1.0])  # the grader stands in for it: one callback each
 
 
     def train_forever():
@@ -99,6 +105,40 @@ def test_a_busy_loop_is_stopped_at_its_cpu_budget_and_its_worker_ended(
     assert error.running == "warmup.add_mul('forever')"
     assert sandbox.current is None  # the worker was killed
     assert warmup.cpu_seconds() >= 0.5  # the stopped call was charged
+
+
+@pytest.mark.parametrize("alarm", [True, False], ids=["timer signal", "checkpoints only"])
+def test_many_quick_calls_add_up_to_the_budget(
+    worker: tuple[Part, Sandbox], alarm: bool, request: pytest.FixtureRequest
+) -> None:
+    """Each answer reads the clocks too: calls of a few milliseconds never leave the
+    grader waiting 50 ms, yet their CPU seconds add up to the budget."""
+    if not alarm:
+        request.getfixturevalue("without_alarm")
+    warmup, _ = worker
+    with pytest.raises(BudgetExceeded) as caught, time_limit(60, cpu=0.3, clock=warmup.cpu_seconds):
+        for _ in range(2_000):  # about 3 CPU seconds in all
+            warmup.add_mul("count", 30_000)
+    assert caught.value.by_cpu and 0.3 <= caught.value.cpu < 0.8  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("alarm", [True, False], ids=["timer signal", "checkpoints only"])
+def test_a_call_whose_every_step_calls_back_is_stopped_at_its_budget(
+    worker: tuple[Part, Sandbox], alarm: bool, request: pytest.FixtureRequest
+) -> None:
+    """Each callback into the grader (Part.substitute) reads the clocks too."""
+    if not alarm:
+        request.getfixturevalue("without_alarm")
+    warmup, sandbox = worker
+    start = time.monotonic()
+    with (
+        pytest.raises(BudgetExceeded) as caught,
+        time_limit(10, cpu=0.5, clock=warmup.cpu_seconds),
+        warmup.substitute(square_jacobian=lambda x: np.diag(2 * np.asarray(x))),
+    ):
+        warmup.add_mul("call_back", 50_000)  # seconds of callbacks
+    assert caught.value.by_cpu and time.monotonic() - start < 5
+    assert sandbox.current is None
 
 
 def test_a_sleeping_call_uses_no_cpu_and_is_stopped_by_the_wall_backstop(
