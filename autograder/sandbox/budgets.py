@@ -105,6 +105,8 @@ class _Limit:
 
 _limits: list[_Limit] = []
 """The budgets active in this process, outermost first (one timer checks them all)."""
+_last_reading = 0.0
+"""When `checkpoint` last read the clocks (time.monotonic())."""
 
 
 def _check() -> BudgetExceeded | None:
@@ -127,9 +129,10 @@ def time_limit(
     """Raise BudgetExceeded into the block when `clock()` (CPU seconds) has advanced by
     `cpu` since entry, or `wall` seconds of wall-clock time have passed (a backstop
     against code that sleeps or blocks). Blocks nest: the innermost budget that runs out
-    raises. The clocks are read at each `checkpoint` of the block's thread (every TICK
-    seconds of a wait on the worker) and, where the platform has SIGALRM (main thread
-    only), by a timer signal, which also interrupts the grader's own Python code."""
+    raises. The clocks are read at each `checkpoint` of the block's thread (each message
+    from the worker and every TICK seconds of a wait on it) and, where the platform has
+    SIGALRM (main thread only), by a timer signal, which also interrupts the grader's
+    own Python code."""
     start = clock() if clock is not None else 0.0
     limit = _Limit(wall, cpu, clock, time.monotonic(), start, thread=threading.get_ident())
     outermost = not _limits
@@ -159,10 +162,6 @@ def checkpoint() -> None:
     error = _check()
     if error is not None:
         raise error
-
-
-_last_reading = 0.0
-"""When `checkpoint` last read the clocks (time.monotonic())."""
 
 
 @contextlib.contextmanager
